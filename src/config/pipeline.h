@@ -1,0 +1,115 @@
+// Typed pipeline configuration, loaded from YAML by load_pipeline() in
+// config/loader.h. Every value here has been checked: components may trust it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/schema.h"
+
+namespace sluice {
+
+struct KafkaSourceConfig {
+  std::string brokers;  // bootstrap.servers
+  std::vector<std::string> topics;
+  std::string group;  // group.id
+  // Passed verbatim to librdkafka (security.protocol, sasl.*, ssl.*, ...).
+  std::map<std::string, std::string> properties;
+  int poll_timeout_ms = 100;
+  size_t max_batch_records = 10000;
+};
+
+struct FileSourceConfig {
+  std::string path;  // file, directory, glob, or "-" for stdin
+  bool follow = false;  // keep reading appended data until stopped
+  int follow_poll_ms = 200;
+};
+
+struct GenerateSourceConfig {
+  std::string family;  // clickstream | user_events | iot
+  int64_t count = 100000;  // 0 = unbounded
+  double rate = 0;         // events per second, 0 = as fast as possible
+  double duplicates_pct = 0;
+  double malformed_pct = 0;
+  double late_pct = 0;
+  uint64_t seed = 1;
+};
+
+enum class SourceType { kFile, kKafka, kGenerate };
+
+struct SourceConfig {
+  SourceType type = SourceType::kFile;
+  FileSourceConfig file;
+  KafkaSourceConfig kafka;
+  GenerateSourceConfig generate;
+};
+
+// Explodes a list-of-struct field into one row per element. An absent or
+// empty list keeps one row with NULL element columns. Element member `m`
+// becomes column `prefix + m`; `index_column` (if set) numbers the rows of
+// one event 0..n-1 (0 for an event without elements), so per-event
+// aggregates can take index 0.
+struct FlattenConfig {
+  std::string field;
+  std::string prefix;  // default: "<field>_"
+  std::string index_column;
+};
+
+// Adds metadata columns to each row.
+struct AddFieldsConfig {
+  std::string ingest_timestamp_column;  // empty: not added
+  std::string source_type;              // value of column `source_type_column`
+  std::string source_type_column = "source_type";
+};
+
+struct TransformsConfig {
+  std::optional<FlattenConfig> flatten;
+  AddFieldsConfig add_fields;
+};
+
+enum class Compression { kZstd, kSnappy, kUncompressed };
+
+// A partition key: a calendar part of the timestamp field ("year", "month",
+// "day", "hour") or the value of a top-level field.
+struct PartitionKey {
+  std::string name;  // directory key, e.g. "year" or "device_type"
+  std::string field;  // source field; for calendar parts: the timestamp field
+  enum Kind { kYear, kMonth, kDay, kHour, kField } kind = kYear;
+};
+
+struct LakeSinkConfig {
+  std::string path = "./lake";
+  std::string table;
+  std::vector<PartitionKey> partition_by;
+  Compression compression = Compression::kZstd;
+  int64_t rotate_max_rows = 1000000;        // per file
+  int64_t rotate_max_bytes = 128LL << 20;   // per file, in-memory estimate
+  int64_t commit_interval_ms = 5000;        // commit at least this often
+  int64_t row_group_size = 122880;
+};
+
+struct DlqConfig {
+  std::string path;         // file path of the NDJSON dead-letter file
+  std::string kafka_topic;  // or a Kafka topic (uses the source's brokers)
+};
+
+struct LimitsConfig {
+  uint32_t max_record_bytes = 1 << 20;
+  uint32_t max_depth = 32;
+};
+
+struct PipelineConfig {
+  std::string file;  // where it was loaded from
+  std::string name;
+  SourceConfig source;
+  Schema schema;
+  TransformsConfig transforms;
+  LakeSinkConfig lake;
+  DlqConfig dlq;
+  LimitsConfig limits;
+};
+
+}  // namespace sluice

@@ -1,0 +1,109 @@
+#include "core/batch.h"
+
+namespace sluice {
+
+const char* column_type_name(ColumnType type) {
+  switch (type) {
+    case ColumnType::kString: return "string";
+    case ColumnType::kInt32: return "int32";
+    case ColumnType::kInt64: return "int64";
+    case ColumnType::kDouble: return "double";
+    case ColumnType::kBool: return "bool";
+    case ColumnType::kTimestamp: return "timestamp";
+  }
+  return "?";
+}
+
+const char* column_sql_type(ColumnType type) {
+  switch (type) {
+    case ColumnType::kString: return "VARCHAR";
+    case ColumnType::kInt32: return "INTEGER";
+    case ColumnType::kInt64: return "BIGINT";
+    case ColumnType::kDouble: return "DOUBLE";
+    case ColumnType::kBool: return "BOOLEAN";
+    case ColumnType::kTimestamp: return "TIMESTAMP";
+  }
+  return "VARCHAR";
+}
+
+size_t Column::width() const {
+  switch (type_) {
+    case ColumnType::kString: return 0;
+    case ColumnType::kInt32: return 4;
+    case ColumnType::kInt64: return 8;
+    case ColumnType::kDouble: return 8;
+    case ColumnType::kBool: return 1;
+    case ColumnType::kTimestamp: return 8;
+  }
+  return 0;
+}
+
+void Column::reserve(size_t rows) {
+  valid_.reserve(rows);
+  if (type_ == ColumnType::kString) {
+    offsets_.reserve(rows + 1);
+  } else {
+    fixed_.reserve(rows * width());
+  }
+}
+
+void Column::clear() {
+  valid_.clear();
+  fixed_.clear();
+  offsets_.assign(1, 0);
+  chars_.clear();
+}
+
+void Column::push_null() {
+  valid_.push_back(0);
+  if (type_ == ColumnType::kString) {
+    offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+  } else {
+    fixed_.resize(fixed_.size() + width(), 0);
+  }
+}
+
+void Column::push_string(std::string_view s) {
+  chars_.insert(chars_.end(), s.begin(), s.end());
+  offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+  valid_.push_back(1);
+}
+
+void Column::push_from(const Column& other, size_t row) {
+  if (other.is_null(row)) {
+    push_null();
+  } else if (type_ == ColumnType::kString) {
+    push_string(other.string_at(row));
+  } else {
+    push_fixed(other.fixed_.data() + row * width(), width());
+  }
+}
+
+RecordBatch::RecordBatch(const OutputSchema& s) : schema(&s) {
+  columns.reserve(s.size());
+  for (const auto& c : s) columns.emplace_back(c.type);
+}
+
+size_t RecordBatch::byte_size() const {
+  size_t n = 0;
+  for (const auto& c : columns) n += c.byte_size();
+  return n;
+}
+
+void RecordBatch::clear() {
+  for (auto& c : columns) c.clear();
+}
+
+int RecordBatch::column_index(std::string_view name) const {
+  if (!schema) return -1;
+  for (size_t i = 0; i < schema->size(); ++i) {
+    if ((*schema)[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void RecordBatch::append_row(const RecordBatch& other, size_t row) {
+  for (size_t c = 0; c < columns.size(); ++c) columns[c].push_from(other.columns[c], row);
+}
+
+}  // namespace sluice

@@ -1,0 +1,109 @@
+// Columnar batches: the unit of work between operators. A batch holds a few
+// thousand output rows as one vector per column, so operators loop over
+// plain arrays instead of making a call per record.
+//
+// Threading: a batch is owned by one thread at a time and moved between
+// stages; nothing in it is shared or synchronized.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+// Physical types of output columns (after flattening; no nesting).
+enum class ColumnType { kString, kInt32, kInt64, kDouble, kBool, kTimestamp };
+
+const char* column_type_name(ColumnType type);
+// DuckDB SQL type name, e.g. "VARCHAR", "TIMESTAMP".
+const char* column_sql_type(ColumnType type);
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type = ColumnType::kString;
+};
+
+using OutputSchema = std::vector<ColumnSpec>;
+
+// One column. Fixed-width values live in `fixed` (int32/int64/double/bool as
+// 1 byte/timestamp as int64 micros), strings as offsets into `chars`.
+// `valid[i] == 0` means NULL; the value slot then holds zero/empty.
+class Column {
+ public:
+  explicit Column(ColumnType type = ColumnType::kString) : type_(type) {}
+
+  ColumnType type() const { return type_; }
+  size_t size() const { return valid_.size(); }
+
+  void reserve(size_t rows);
+  void clear();
+
+  void push_null();
+  void push_int32(int32_t v) { push_fixed(&v, sizeof v); }
+  void push_int64(int64_t v) { push_fixed(&v, sizeof v); }
+  void push_double(double v) { push_fixed(&v, sizeof v); }
+  void push_bool(bool v) {
+    uint8_t b = v ? 1 : 0;
+    push_fixed(&b, 1);
+  }
+  void push_string(std::string_view s);
+  // Appends row `row` of `other` (same type).
+  void push_from(const Column& other, size_t row);
+
+  bool is_null(size_t row) const { return valid_[row] == 0; }
+  const uint8_t* validity() const { return valid_.data(); }
+
+  int32_t int32_at(size_t row) const { return fixed_at<int32_t>(row); }
+  int64_t int64_at(size_t row) const { return fixed_at<int64_t>(row); }
+  double double_at(size_t row) const { return fixed_at<double>(row); }
+  bool bool_at(size_t row) const { return fixed_[row] != 0; }
+  std::string_view string_at(size_t row) const {
+    return std::string_view(chars_.data() + offsets_[row], offsets_[row + 1] - offsets_[row]);
+  }
+
+  // Raw fixed-width data (size() * width bytes), for bulk copies.
+  const uint8_t* fixed_data() const { return fixed_.data(); }
+  size_t width() const;
+  // Approximate memory footprint in bytes, for rotation by size.
+  size_t byte_size() const { return fixed_.size() + chars_.size() + valid_.size() + offsets_.size() * 4; }
+
+ private:
+  void push_fixed(const void* p, size_t n) {
+    size_t at = fixed_.size();
+    fixed_.resize(at + n);
+    std::memcpy(fixed_.data() + at, p, n);
+    valid_.push_back(1);
+  }
+  template <typename T>
+  T fixed_at(size_t row) const {
+    T v;
+    std::memcpy(&v, fixed_.data() + row * sizeof(T), sizeof(T));
+    return v;
+  }
+
+  ColumnType type_;
+  std::vector<uint8_t> valid_;
+  std::vector<uint8_t> fixed_;
+  std::vector<uint32_t> offsets_{0};
+  std::vector<char> chars_;
+};
+
+// A set of equally long columns following an OutputSchema.
+struct RecordBatch {
+  const OutputSchema* schema = nullptr;
+  std::vector<Column> columns;
+
+  RecordBatch() = default;
+  explicit RecordBatch(const OutputSchema& s);
+  size_t rows() const { return columns.empty() ? 0 : columns[0].size(); }
+  size_t byte_size() const;
+  void clear();
+  int column_index(std::string_view name) const;  // -1 if absent
+  // Appends row `row` of `other` (same schema).
+  void append_row(const RecordBatch& other, size_t row);
+};
+
+}  // namespace sluice
