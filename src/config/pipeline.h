@@ -23,13 +23,13 @@ struct KafkaSourceConfig {
 };
 
 struct FileSourceConfig {
-  std::string path;  // file, directory, glob, or "-" for stdin
+  std::string path;     // file, directory, glob, or "-" for stdin
   bool follow = false;  // keep reading appended data until stopped
   int follow_poll_ms = 200;
 };
 
 struct GenerateSourceConfig {
-  std::string family;  // clickstream | user_events | iot
+  std::string family;      // clickstream | user_events | iot
   int64_t count = 100000;  // 0 = unbounded
   double rate = 0;         // events per second, 0 = as fast as possible
   double duplicates_pct = 0;
@@ -75,7 +75,7 @@ enum class Compression { kZstd, kSnappy, kUncompressed };
 // A partition key: a calendar part of the timestamp field ("year", "month",
 // "day", "hour") or the value of a top-level field.
 struct PartitionKey {
-  std::string name;  // directory key, e.g. "year" or "device_type"
+  std::string name;   // directory key, e.g. "year" or "device_type"
   std::string field;  // source field; for calendar parts: the timestamp field
   enum Kind { kYear, kMonth, kDay, kHour, kField } kind = kYear;
 };
@@ -85,9 +85,9 @@ struct LakeSinkConfig {
   std::string table;
   std::vector<PartitionKey> partition_by;
   Compression compression = Compression::kZstd;
-  int64_t rotate_max_rows = 1000000;        // per file
-  int64_t rotate_max_bytes = 128LL << 20;   // per file, in-memory estimate
-  int64_t commit_interval_ms = 5000;        // commit at least this often
+  int64_t rotate_max_rows = 1000000;       // per file
+  int64_t rotate_max_bytes = 128LL << 20;  // per file, in-memory estimate
+  int64_t commit_interval_ms = 5000;       // commit at least this often
   int64_t row_group_size = 122880;
 };
 

@@ -4,36 +4,54 @@ namespace sluice {
 
 const char* column_type_name(ColumnType type) {
   switch (type) {
-    case ColumnType::kString: return "string";
-    case ColumnType::kInt32: return "int32";
-    case ColumnType::kInt64: return "int64";
-    case ColumnType::kDouble: return "double";
-    case ColumnType::kBool: return "bool";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kInt32:
+      return "int32";
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kDouble:
+      return "double";
+    case ColumnType::kBool:
+      return "bool";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "?";
 }
 
 const char* column_sql_type(ColumnType type) {
   switch (type) {
-    case ColumnType::kString: return "VARCHAR";
-    case ColumnType::kInt32: return "INTEGER";
-    case ColumnType::kInt64: return "BIGINT";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kBool: return "BOOLEAN";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
+    case ColumnType::kString:
+      return "VARCHAR";
+    case ColumnType::kInt32:
+      return "INTEGER";
+    case ColumnType::kInt64:
+      return "BIGINT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kBool:
+      return "BOOLEAN";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
   }
   return "VARCHAR";
 }
 
 size_t Column::width() const {
   switch (type_) {
-    case ColumnType::kString: return 0;
-    case ColumnType::kInt32: return 4;
-    case ColumnType::kInt64: return 8;
-    case ColumnType::kDouble: return 8;
-    case ColumnType::kBool: return 1;
-    case ColumnType::kTimestamp: return 8;
+    case ColumnType::kString:
+      return 0;
+    case ColumnType::kInt32:
+      return 4;
+    case ColumnType::kInt64:
+      return 8;
+    case ColumnType::kDouble:
+      return 8;
+    case ColumnType::kBool:
+      return 1;
+    case ColumnType::kTimestamp:
+      return 8;
   }
   return 0;
 }

@@ -68,7 +68,9 @@ class Column {
   const uint8_t* fixed_data() const { return fixed_.data(); }
   size_t width() const;
   // Approximate memory footprint in bytes, for rotation by size.
-  size_t byte_size() const { return fixed_.size() + chars_.size() + valid_.size() + offsets_.size() * 4; }
+  size_t byte_size() const {
+    return fixed_.size() + chars_.size() + valid_.size() + offsets_.size() * 4;
+  }
 
  private:
   void push_fixed(const void* p, size_t n) {

@@ -28,10 +28,10 @@ const char* field_type_name(FieldType type);
 enum class EpochUnit { kSeconds, kMillis, kMicros };
 
 struct Constraints {
-  std::optional<double> min;  // inclusive, numeric types
-  std::optional<double> max;  // inclusive, numeric types
-  std::optional<std::string> regex;  // full match, string types
-  std::vector<std::string> allowed;  // enum values (kEnum), or allowed strings
+  std::optional<double> min;           // inclusive, numeric types
+  std::optional<double> max;           // inclusive, numeric types
+  std::optional<std::string> regex;    // full match, string types
+  std::vector<std::string> allowed;    // enum values (kEnum), or allowed strings
   std::optional<uint32_t> max_length;  // strings, in bytes
 };
 

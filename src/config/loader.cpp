@@ -1,0 +1,617 @@
+#include "config/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "re2/re2.h"
+
+namespace sluice {
+
+namespace {
+
+// Walks the YAML tree with the path of keys for error messages. Each Node
+// records which keys were consumed so leftovers can be reported as unknown.
+class Reader {
+ public:
+  Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& message) const {
+    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    throw ConfigError(file_, line, key, message);
+  }
+
+  void expect_map(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsMap()) fail(node, key, "expected a mapping");
+  }
+
+  // Rejects keys of `node` not in `allowed`.
+  void check_keys(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<const char*> allowed) const {
+    expect_map(node, path.empty() ? "(top level)" : path);
+    for (const auto& kv : node) {
+      std::string k = kv.first.as<std::string>();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || k == a;
+      if (!ok) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        throw ConfigError(file_, kv.first.Mark().line + 1, join(path, k),
+                          "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  std::string str(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a scalar value");
+    try {
+      return expand_env(node.Scalar());
+    } catch (const std::invalid_argument& e) {
+      fail(node, key, e.what());
+    }
+  }
+
+  int64_t integer(const YAML::Node& node, const std::string& key, int64_t lo, int64_t hi) const {
+    std::string s = str(node, key);
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || errno != 0)
+      fail(node, key, "expected an integer, got '" + s + "'");
+    if (v < lo || v > hi) {
+      fail(node, key,
+           "value " + s + " out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    return v;
+  }
+
+  double number(const YAML::Node& node, const std::string& key) const {
+    std::string s = str(node, key);
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0') fail(node, key, "expected a number, got '" + s + "'");
+    return v;
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    std::string s = str(node, key);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail(node, key, "expected true or false, got '" + s + "'");
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+FieldType parse_field_type(const Reader& r, const YAML::Node& node, const std::string& key) {
+  std::string t = r.str(node, key);
+  static const std::pair<const char*, FieldType> kTypes[] = {
+      {"string", FieldType::kString}, {"int32", FieldType::kInt32},
+      {"int64", FieldType::kInt64},   {"double", FieldType::kDouble},
+      {"bool", FieldType::kBool},     {"timestamp", FieldType::kTimestamp},
+      {"enum", FieldType::kEnum},     {"struct", FieldType::kStruct},
+      {"list", FieldType::kList}};
+  for (const auto& [name, type] : kTypes) {
+    if (t == name) return type;
+  }
+  r.fail(node, key,
+         "unknown type '" + t +
+             "' (expected string, int32, int64, double, bool, timestamp, enum, "
+             "struct or list)");
+}
+
+void check_default(const Reader& r, const YAML::Node& node, const std::string& key,
+                   const Field& f) {
+  const std::string& v = *f.default_value;
+  auto bad = [&](const char* what) {
+    r.fail(node, key, "default '" + v + "' is not a valid " + what);
+  };
+  char* end = nullptr;
+  switch (f.type) {
+    case FieldType::kInt32:
+    case FieldType::kInt64: {
+      long long x = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end) bad("integer");
+      if (f.type == FieldType::kInt32 && (x < INT32_MIN || x > INT32_MAX)) bad("int32");
+      break;
+    }
+    case FieldType::kDouble:
+      std::strtod(v.c_str(), &end);
+      if (v.empty() || *end) bad("number");
+      break;
+    case FieldType::kBool:
+      if (v != "true" && v != "false") bad("bool");
+      break;
+    case FieldType::kEnum: {
+      bool found = false;
+      for (const auto& a : f.constraints.allowed) found = found || a == v;
+      if (!found) bad("enum value");
+      break;
+    }
+    case FieldType::kStruct:
+    case FieldType::kList:
+      r.fail(node, key, "struct and list fields cannot have a default");
+    case FieldType::kString:
+    case FieldType::kTimestamp:
+      break;
+  }
+}
+
+std::vector<Field> parse_fields(const Reader& r, const YAML::Node& node, const std::string& path,
+                                int depth);
+
+Field parse_field(const Reader& r, const YAML::Node& node, const std::string& path, int depth) {
+  r.check_keys(node, path,
+               {"name", "type", "required", "nullable", "default", "min", "max", "regex", "values",
+                "max_length", "unit", "fields"});
+  Field f;
+  f.line = node.Mark().line + 1;
+  if (!node["name"]) r.fail(node, path + ".name", "missing required key");
+  f.name = r.str(node["name"], path + ".name");
+  if (f.name.empty()) r.fail(node["name"], path + ".name", "must not be empty");
+  std::string p = path + "(" + f.name + ")";
+  if (!node["type"]) r.fail(node, p + ".type", "missing required key");
+  f.type = parse_field_type(r, node["type"], p + ".type");
+  if (node["required"]) f.required = r.boolean(node["required"], p + ".required");
+  if (node["nullable"]) f.nullable = r.boolean(node["nullable"], p + ".nullable");
+  if (f.required) f.nullable = false;
+  bool numeric =
+      f.type == FieldType::kInt32 || f.type == FieldType::kInt64 || f.type == FieldType::kDouble;
+  bool stringy = f.type == FieldType::kString || f.type == FieldType::kEnum;
+  if (node["min"]) {
+    if (!numeric) r.fail(node["min"], p + ".min", "only numeric fields take min");
+    f.constraints.min = r.number(node["min"], p + ".min");
+  }
+  if (node["max"]) {
+    if (!numeric) r.fail(node["max"], p + ".max", "only numeric fields take max");
+    f.constraints.max = r.number(node["max"], p + ".max");
+  }
+  if (f.constraints.min && f.constraints.max && *f.constraints.min > *f.constraints.max) {
+    r.fail(node["max"], p + ".max", "max is below min");
+  }
+  if (node["regex"]) {
+    if (!stringy) r.fail(node["regex"], p + ".regex", "only string fields take a regex");
+    std::string re = r.str(node["regex"], p + ".regex");
+    RE2 compiled(re, RE2::Quiet);
+    if (!compiled.ok()) r.fail(node["regex"], p + ".regex", "invalid regex: " + compiled.error());
+    f.constraints.regex = re;
+  }
+  if (node["values"]) {
+    const YAML::Node& v = node["values"];
+    if (!stringy) r.fail(v, p + ".values", "only enum or string fields take values");
+    if (!v.IsSequence() || v.size() == 0) r.fail(v, p + ".values", "expected a non-empty list");
+    for (const auto& item : v) f.constraints.allowed.push_back(r.str(item, p + ".values"));
+  }
+  if (f.type == FieldType::kEnum && f.constraints.allowed.empty()) {
+    r.fail(node, p + ".values", "an enum needs a list of values");
+  }
+  if (node["max_length"]) {
+    if (!stringy)
+      r.fail(node["max_length"], p + ".max_length", "only string fields take max_length");
+    f.constraints.max_length =
+        static_cast<uint32_t>(r.integer(node["max_length"], p + ".max_length", 0, UINT32_MAX));
+  }
+  if (node["unit"]) {
+    if (f.type != FieldType::kTimestamp)
+      r.fail(node["unit"], p + ".unit", "only timestamps take a unit");
+    std::string u = r.str(node["unit"], p + ".unit");
+    if (u == "s")
+      f.epoch_unit = EpochUnit::kSeconds;
+    else if (u == "ms")
+      f.epoch_unit = EpochUnit::kMillis;
+    else if (u == "us")
+      f.epoch_unit = EpochUnit::kMicros;
+    else
+      r.fail(node["unit"], p + ".unit", "expected s, ms or us");
+  }
+  if (node["default"]) {
+    if (f.required)
+      r.fail(node["default"], p + ".default", "a required field cannot have a default");
+    f.default_value = r.str(node["default"], p + ".default");
+    check_default(r, node["default"], p + ".default", f);
+  }
+  if (f.type == FieldType::kStruct || f.type == FieldType::kList) {
+    if (!node["fields"]) r.fail(node, p + ".fields", "struct and list fields need member fields");
+    if (depth >= 1 && f.type == FieldType::kList) {
+      r.fail(node, p + ".type", "lists are supported at the top level only");
+    }
+    f.children = parse_fields(r, node["fields"], p + ".fields", depth + 1);
+    for (const auto& c : f.children) {
+      if (c.type == FieldType::kList || c.type == FieldType::kStruct) {
+        r.fail(node["fields"], p + ".fields", "members of '" + f.name + "' must be scalar");
+      }
+    }
+  } else if (node["fields"]) {
+    r.fail(node["fields"], p + ".fields", "only struct and list fields have member fields");
+  }
+  return f;
+}
+
+std::vector<Field> parse_fields(const Reader& r, const YAML::Node& node, const std::string& path,
+                                int depth) {
+  if (!node.IsSequence() || node.size() == 0)
+    r.fail(node, path, "expected a non-empty list of fields");
+  std::vector<Field> out;
+  std::set<std::string> names;
+  for (const auto& item : node) {
+    Field f = parse_field(r, item, path, depth);
+    if (!names.insert(f.name).second) r.fail(item, path, "duplicate field '" + f.name + "'");
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
+  r.check_keys(node, "source", {"type", "file", "kafka", "generate"});
+  if (!node["type"]) r.fail(node, "source.type", "missing required key");
+  std::string type = r.str(node["type"], "source.type");
+  if (type == "file")
+    s.type = SourceType::kFile;
+  else if (type == "kafka")
+    s.type = SourceType::kKafka;
+  else if (type == "generate")
+    s.type = SourceType::kGenerate;
+  else
+    r.fail(node["type"], "source.type",
+           "unknown source type '" + type + "' (file, kafka, generate)");
+
+  if (const auto& f = node["file"]) {
+    r.check_keys(f, "source.file", {"path", "follow", "poll_ms"});
+    if (f["path"]) s.file.path = r.str(f["path"], "source.file.path");
+    if (f["follow"]) s.file.follow = r.boolean(f["follow"], "source.file.follow");
+    if (f["poll_ms"])
+      s.file.follow_poll_ms =
+          static_cast<int>(r.integer(f["poll_ms"], "source.file.poll_ms", 1, 60000));
+  }
+  if (const auto& k = node["kafka"]) {
+    r.check_keys(k, "source.kafka",
+                 {"brokers", "topic", "topics", "group", "properties", "poll_timeout_ms",
+                  "max_batch_records"});
+    if (k["brokers"]) s.kafka.brokers = r.str(k["brokers"], "source.kafka.brokers");
+    if (k["topic"]) s.kafka.topics.push_back(r.str(k["topic"], "source.kafka.topic"));
+    if (k["topics"]) {
+      if (!k["topics"].IsSequence()) r.fail(k["topics"], "source.kafka.topics", "expected a list");
+      for (const auto& t : k["topics"]) s.kafka.topics.push_back(r.str(t, "source.kafka.topics"));
+    }
+    if (k["group"]) s.kafka.group = r.str(k["group"], "source.kafka.group");
+    if (const auto& p = k["properties"]) {
+      r.expect_map(p, "source.kafka.properties");
+      for (const auto& kv : p) {
+        std::string key = kv.first.as<std::string>();
+        s.kafka.properties[key] = r.str(kv.second, "source.kafka.properties." + key);
+      }
+    }
+    if (k["poll_timeout_ms"])
+      s.kafka.poll_timeout_ms = static_cast<int>(
+          r.integer(k["poll_timeout_ms"], "source.kafka.poll_timeout_ms", 1, 60000));
+    if (k["max_batch_records"])
+      s.kafka.max_batch_records = static_cast<size_t>(
+          r.integer(k["max_batch_records"], "source.kafka.max_batch_records", 1, 10000000));
+  }
+  if (const auto& g = node["generate"]) {
+    r.check_keys(g, "source.generate",
+                 {"family", "count", "rate", "duplicates", "malformed", "late", "seed"});
+    if (g["family"]) s.generate.family = r.str(g["family"], "source.generate.family");
+    if (g["count"]) s.generate.count = r.integer(g["count"], "source.generate.count", 0, INT64_MAX);
+    if (g["rate"]) s.generate.rate = r.number(g["rate"], "source.generate.rate");
+    if (g["duplicates"])
+      s.generate.duplicates_pct = r.number(g["duplicates"], "source.generate.duplicates");
+    if (g["malformed"])
+      s.generate.malformed_pct = r.number(g["malformed"], "source.generate.malformed");
+    if (g["late"]) s.generate.late_pct = r.number(g["late"], "source.generate.late");
+    if (g["seed"])
+      s.generate.seed =
+          static_cast<uint64_t>(r.integer(g["seed"], "source.generate.seed", 0, INT64_MAX));
+  }
+  switch (s.type) {
+    case SourceType::kFile:
+      if (s.file.path.empty()) r.fail(node, "source.file.path", "a file source needs a path");
+      break;
+    case SourceType::kKafka:
+      if (s.kafka.brokers.empty())
+        r.fail(node, "source.kafka.brokers", "a kafka source needs brokers");
+      if (s.kafka.topics.empty())
+        r.fail(node, "source.kafka.topic", "a kafka source needs a topic");
+      if (s.kafka.group.empty()) r.fail(node, "source.kafka.group", "a kafka source needs a group");
+      break;
+    case SourceType::kGenerate: {
+      const std::string& fam = s.generate.family;
+      if (fam != "clickstream" && fam != "user_events" && fam != "iot") {
+        r.fail(node["generate"] ? node["generate"] : node, "source.generate.family",
+               "expected clickstream, user_events or iot");
+      }
+      break;
+    }
+  }
+}
+
+void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& schema,
+                      TransformsConfig& t) {
+  if (!node.IsSequence()) r.fail(node, "transforms", "expected a list of transforms");
+  for (const auto& item : node) {
+    r.expect_map(item, "transforms");
+    if (!item["type"]) r.fail(item, "transforms.type", "missing required key");
+    std::string type = r.str(item["type"], "transforms.type");
+    std::string p = "transforms(" + type + ")";
+    if (type == "flatten") {
+      r.check_keys(item, p, {"type", "field", "prefix", "index_column"});
+      if (t.flatten) r.fail(item, p, "only one flatten transform is supported");
+      FlattenConfig f;
+      if (!item["field"]) r.fail(item, p + ".field", "missing required key");
+      f.field = r.str(item["field"], p + ".field");
+      const Field* target = schema.find(f.field);
+      if (!target) r.fail(item["field"], p + ".field", "no field '" + f.field + "' in the schema");
+      if (target->type != FieldType::kList) {
+        r.fail(item["field"], p + ".field", "field '" + f.field + "' is not a list");
+      }
+      f.prefix = item["prefix"] ? r.str(item["prefix"], p + ".prefix") : f.field + "_";
+      if (item["index_column"]) f.index_column = r.str(item["index_column"], p + ".index_column");
+      t.flatten = f;
+    } else if (type == "add_fields") {
+      r.check_keys(item, p, {"type", "ingest_timestamp", "source_type", "source_type_column"});
+      if (item["ingest_timestamp"]) {
+        t.add_fields.ingest_timestamp_column =
+            r.str(item["ingest_timestamp"], p + ".ingest_timestamp");
+      }
+      if (item["source_type"])
+        t.add_fields.source_type = r.str(item["source_type"], p + ".source_type");
+      if (item["source_type_column"]) {
+        t.add_fields.source_type_column =
+            r.str(item["source_type_column"], p + ".source_type_column");
+      }
+    } else {
+      r.fail(item["type"], p + ".type", "unknown transform '" + type + "' (flatten, add_fields)");
+    }
+  }
+  for (const auto& f : schema.fields) {
+    if (f.type == FieldType::kList && (!t.flatten || t.flatten->field != f.name)) {
+      throw ConfigError(r.file(), f.line, "schema.fields(" + f.name + ")",
+                        "list fields must be exploded by a flatten transform");
+    }
+  }
+}
+
+void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, PipelineConfig& c) {
+  r.check_keys(node, "sink", {"lake", "dlq"});
+  if (!node["lake"]) r.fail(node, "sink.lake", "missing required key");
+  const YAML::Node& l = node["lake"];
+  r.check_keys(l, "sink.lake",
+               {"path", "table", "partition_by", "compression", "rotate", "commit_interval_ms",
+                "row_group_size"});
+  LakeSinkConfig& lake = c.lake;
+  if (l["path"]) lake.path = r.str(l["path"], "sink.lake.path");
+  lake.table = l["table"] ? r.str(l["table"], "sink.lake.table") : c.name;
+  static const RE2 kTableName("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+  if (!RE2::FullMatch(lake.table, kTableName) || lake.table == ".." || lake.table == ".") {
+    r.fail(l["table"] ? l["table"] : l, "sink.lake.table",
+           "table names use letters, digits, '_', '.', '-'");
+  }
+  if (const auto& pb = l["partition_by"]) {
+    if (!pb.IsSequence()) r.fail(pb, "sink.lake.partition_by", "expected a list");
+    for (const auto& item : pb) {
+      std::string v = r.str(item, "sink.lake.partition_by");
+      PartitionKey k;
+      k.name = v;
+      k.field = schema.timestamp_field;
+      if (v == "year")
+        k.kind = PartitionKey::kYear;
+      else if (v == "month")
+        k.kind = PartitionKey::kMonth;
+      else if (v == "day")
+        k.kind = PartitionKey::kDay;
+      else if (v == "hour")
+        k.kind = PartitionKey::kHour;
+      else {
+        const Field* f = schema.find(v);
+        if (!f)
+          r.fail(item, "sink.lake.partition_by",
+                 "'" + v + "' is neither year/month/day/hour nor a schema field");
+        if (f->type == FieldType::kStruct || f->type == FieldType::kList) {
+          r.fail(item, "sink.lake.partition_by",
+                 "cannot partition by struct or list field '" + v + "'");
+        }
+        k.kind = PartitionKey::kField;
+        k.field = v;
+      }
+      if (k.kind != PartitionKey::kField && schema.timestamp_field.empty()) {
+        r.fail(item, "sink.lake.partition_by", "time partitions need schema.timestamp_field");
+      }
+      lake.partition_by.push_back(k);
+    }
+  } else if (!schema.timestamp_field.empty()) {
+    for (auto [name, kind] : {std::pair{"year", PartitionKey::kYear},
+                              {"month", PartitionKey::kMonth},
+                              {"day", PartitionKey::kDay},
+                              {"hour", PartitionKey::kHour}}) {
+      lake.partition_by.push_back(PartitionKey{name, schema.timestamp_field, kind});
+    }
+  }
+  if (l["compression"]) {
+    std::string comp = r.str(l["compression"], "sink.lake.compression");
+    if (comp == "zstd")
+      lake.compression = Compression::kZstd;
+    else if (comp == "snappy")
+      lake.compression = Compression::kSnappy;
+    else if (comp == "none" || comp == "uncompressed")
+      lake.compression = Compression::kUncompressed;
+    else
+      r.fail(l["compression"], "sink.lake.compression", "expected zstd, snappy or none");
+  }
+  if (const auto& rot = l["rotate"]) {
+    r.check_keys(rot, "sink.lake.rotate", {"max_rows", "max_bytes", "max_seconds"});
+    if (rot["max_rows"])
+      lake.rotate_max_rows = r.integer(rot["max_rows"], "sink.lake.rotate.max_rows", 1, INT64_MAX);
+    if (rot["max_bytes"])
+      lake.rotate_max_bytes =
+          r.integer(rot["max_bytes"], "sink.lake.rotate.max_bytes", 1024, INT64_MAX);
+    if (rot["max_seconds"])
+      lake.commit_interval_ms =
+          1000 * r.integer(rot["max_seconds"], "sink.lake.rotate.max_seconds", 1, 86400);
+  }
+  if (l["commit_interval_ms"])
+    lake.commit_interval_ms =
+        r.integer(l["commit_interval_ms"], "sink.lake.commit_interval_ms", 10, 86400000);
+  if (l["row_group_size"])
+    lake.row_group_size =
+        r.integer(l["row_group_size"], "sink.lake.row_group_size", 1024, 100000000);
+  if (const auto& d = node["dlq"]) {
+    r.check_keys(d, "sink.dlq", {"path", "kafka_topic"});
+    if (d["path"]) c.dlq.path = r.str(d["path"], "sink.dlq.path");
+    if (d["kafka_topic"]) c.dlq.kafka_topic = r.str(d["kafka_topic"], "sink.dlq.kafka_topic");
+  }
+  if (c.dlq.path.empty() && c.dlq.kafka_topic.empty()) {
+    c.dlq.path = lake.path + "/_dlq/" + lake.table + ".ndjson";
+  }
+}
+
+// Applies "a.b.c=value" to the tree, creating maps as needed.
+void apply_override(YAML::Node root, const std::string& key, const std::string& value,
+                    const std::string& file) {
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (part.empty()) throw ConfigError(file, 0, key, "malformed --set key");
+    parts.push_back(part);
+  }
+  if (parts.empty()) throw ConfigError(file, 0, key, "malformed --set key");
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (next.IsDefined() && !next.IsNull() && !next.IsMap()) {
+      throw ConfigError(file, 0, key, "--set: '" + parts[i] + "' is not a mapping");
+    }
+    chain.push_back(next);
+  }
+  YAML::Node v;
+  try {
+    v = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file, 0, key, std::string("--set value is not valid YAML: ") + e.what());
+  }
+  chain.back()[parts.back()] = v;
+}
+
+PipelineConfig build(const YAML::Node& root, const std::string& file) {
+  Reader r(file);
+  if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 1, "(top level)", "empty file");
+  r.check_keys(root, "", {"name", "source", "schema", "transforms", "sink", "limits"});
+  PipelineConfig c;
+  c.file = file;
+  if (!root["name"]) r.fail(root, "name", "missing required key");
+  c.name = r.str(root["name"], "name");
+  if (!root["schema"]) r.fail(root, "schema", "missing required key");
+  const YAML::Node& s = root["schema"];
+  r.check_keys(s, "schema", {"timestamp_field", "fields"});
+  if (!s["fields"]) r.fail(s, "schema.fields", "missing required key");
+  c.schema.fields = parse_fields(r, s["fields"], "schema.fields", 0);
+  if (s["timestamp_field"]) {
+    c.schema.timestamp_field = r.str(s["timestamp_field"], "schema.timestamp_field");
+    const Field* ts = c.schema.find(c.schema.timestamp_field);
+    if (!ts || ts->type != FieldType::kTimestamp) {
+      r.fail(s["timestamp_field"], "schema.timestamp_field",
+             "'" + c.schema.timestamp_field + "' is not a top-level timestamp field");
+    }
+  }
+  if (!root["source"]) r.fail(root, "source", "missing required key");
+  parse_source(r, root["source"], c.source);
+  if (root["transforms"])
+    parse_transforms(r, root["transforms"], c.schema, c.transforms);
+  else
+    parse_transforms(r, YAML::Node(YAML::NodeType::Sequence), c.schema, c.transforms);
+  if (!root["sink"]) r.fail(root, "sink", "missing required key");
+  parse_sink(r, root["sink"], c.schema, c);
+  if (const auto& lim = root["limits"]) {
+    r.check_keys(lim, "limits", {"max_record_bytes", "max_depth"});
+    if (lim["max_record_bytes"])
+      c.limits.max_record_bytes = static_cast<uint32_t>(
+          r.integer(lim["max_record_bytes"], "limits.max_record_bytes", 16, 1 << 30));
+    if (lim["max_depth"])
+      c.limits.max_depth =
+          static_cast<uint32_t>(r.integer(lim["max_depth"], "limits.max_depth", 2, 1024));
+  }
+  return c;
+}
+
+PipelineConfig load_node(const std::string& text, const std::string& file,
+                         const ConfigOverrides& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file, e.mark.line + 1, "(syntax)", e.msg);
+  }
+  if (!overrides.empty()) {
+    if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+    for (const auto& [k, v] : overrides) apply_override(root, k, v, file);
+  }
+  return build(root, file);
+}
+
+}  // namespace
+
+std::string expand_env(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      size_t close = text.find('}', i + 2);
+      if (close == std::string::npos)
+        throw std::invalid_argument("unterminated ${ in '" + text + "'");
+      std::string body = text.substr(i + 2, close - i - 2);
+      std::string name = body, fallback;
+      bool has_default = false;
+      if (size_t d = body.find(":-"); d != std::string::npos) {
+        name = body.substr(0, d);
+        fallback = body.substr(d + 2);
+        has_default = true;
+      }
+      const char* v = std::getenv(name.c_str());
+      if (v && *v)
+        out += v;
+      else if (has_default)
+        out += fallback;
+      else
+        throw std::invalid_argument("environment variable " + name + " is not set");
+      i = close + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+std::pair<std::string, std::string> parse_override(const std::string& text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ConfigError("--set", 0, text, "expected KEY=VALUE");
+  }
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+PipelineConfig load_pipeline_from_string(const std::string& yaml, const std::string& name,
+                                         const ConfigOverrides& overrides) {
+  return load_node(yaml, name, overrides);
+}
+
+PipelineConfig load_pipeline(const std::string& path, const ConfigOverrides& overrides) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, 0, "(file)", "cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_node(ss.str(), path, overrides);
+}
+
+}  // namespace sluice
