@@ -1,0 +1,79 @@
+// Subcommand registration for the sluice CLI: each subcommand's options live
+// in one struct and its body in one file (run.cpp, generate.cpp, ...).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct RunArgs {
+  std::string pipeline;
+  std::string input;
+  std::string brokers, topic, group;
+  std::string lake, dlq;
+  std::vector<std::string> sets;
+  std::string writer_id = "w0";
+  int64_t stop_after = 0;
+  int64_t idle_stop_ms = 0;
+  bool quiet = false;
+};
+
+struct GenerateArgs {
+  std::string family;
+  int64_t count = 1000;
+  double rate = 0;
+  double duplicates = 0, malformed = 0, late = 0;
+  uint64_t seed = 1;
+  int64_t start = 0;
+  std::string output = "-";
+};
+
+struct DemoArgs {
+  int64_t events = 200000;
+  std::string lake = "./lake";
+  int partitions = 3;
+  double malformed = 1.0;
+  double duplicates = 0;
+  uint64_t seed = 42;
+};
+
+struct DevBrokerArgs {
+  int port = 0;
+  int partitions = 3;
+  std::vector<std::string> topics;
+};
+
+struct LakeArgs {
+  std::string table_dir;
+};
+
+int run_command(const RunArgs& a, const std::atomic<bool>& stop);
+int validate_command(const std::string& pipeline, const std::vector<std::string>& sets);
+int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop);
+int demo_command(const DemoArgs& a, const std::atomic<bool>& stop);
+int dev_broker_command(const DevBrokerArgs& a, const std::atomic<bool>& stop);
+int lake_command(const std::string& verb, const LakeArgs& a);
+
+// Registers every subcommand on `app`; run() dispatches to the chosen one.
+class Commands {
+ public:
+  Commands(CLI::App& app, const std::atomic<bool>& stop);
+  int run();
+
+ private:
+  const std::atomic<bool>& stop_;
+  std::function<int()> chosen_;
+  RunArgs run_;
+  RunArgs validate_;
+  GenerateArgs generate_;
+  DemoArgs demo_;
+  DevBrokerArgs broker_;
+  LakeArgs lake_;
+};
+
+}  // namespace sluice::cli

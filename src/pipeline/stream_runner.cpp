@@ -1,0 +1,404 @@
+#include "pipeline/stream_runner.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "sinks/dlq/dlq_writer.h"
+#include "sinks/lake/lake_writer.h"
+#include "sources/file/file_source.h"
+#include "sources/generate/generator.h"
+#include "sources/kafka/kafka_source.h"
+#include "transforms/parse/parser.h"
+
+namespace sluice {
+
+namespace {
+
+// One source behind a per-batch interface (never a call per record).
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // Fills `out`; returns false once the input has ended for good.
+  virtual bool poll(RawBatch& out, int timeout_ms) = 0;
+  virtual void after_commit(const SourceOffsets&) {}
+  virtual void close() {}
+};
+
+class FileBatchSource final : public BatchSource {
+ public:
+  FileBatchSource(const FileSourceConfig& c, const SourceOffsets& resume) : source_(c, resume) {}
+  bool poll(RawBatch& out, int timeout_ms) override { return source_.read(out, timeout_ms); }
+
+ private:
+  FileSource source_;
+};
+
+class GenerateBatchSource final : public BatchSource {
+ public:
+  GenerateBatchSource(const GenerateSourceConfig& c, const SourceOffsets& resume)
+      : config_(c), generator_(make_options(c)) {
+    stream_ = "generate:" + c.family;
+    if (auto it = resume.find(stream_); it != resume.end()) next_ = it->second;
+    started_ms_ = monotonic_millis();
+    first_ = next_;
+  }
+  bool poll(RawBatch& out, int) override {
+    if (config_.count > 0 && next_ >= config_.count) return false;
+    int64_t n = 8192;
+    if (config_.count > 0) n = std::min(n, config_.count - next_);
+    if (config_.rate > 0) {
+      // Pace by rate: how many events are due by now.
+      int64_t due = first_ + static_cast<int64_t>((monotonic_millis() - started_ms_) * config_.rate / 1000.0);
+      if (due <= next_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return true;
+      }
+      n = std::min(n, due - next_);
+    }
+    generator_.fill(next_, n, out);
+    next_ += n;
+    return true;
+  }
+
+ private:
+  static GeneratorOptions make_options(const GenerateSourceConfig& c) {
+    GeneratorOptions o;
+    o.family = c.family;
+    o.seed = c.seed;
+    o.duplicates_pct = c.duplicates_pct;
+    o.malformed_pct = c.malformed_pct;
+    o.late_pct = c.late_pct;
+    return o;
+  }
+  GenerateSourceConfig config_;
+  Generator generator_;
+  std::string stream_;
+  int64_t next_ = 0;
+  int64_t first_ = 0;
+  int64_t started_ms_ = 0;
+};
+
+class KafkaBatchSource final : public BatchSource {
+ public:
+  KafkaBatchSource(const KafkaSourceConfig& c, PositionLookup lookup) : source_(c, std::move(lookup)) {}
+  bool poll(RawBatch& out, int timeout_ms) override {
+    source_.poll(out, timeout_ms);
+    return true;
+  }
+  void after_commit(const SourceOffsets& offsets) override { source_.commit_offsets(offsets); }
+  void close() override { source_.close(); }
+  KafkaSource& source() { return source_; }
+
+ private:
+  KafkaSource source_;
+};
+
+// What the reader thread hands to the writer thread.
+struct Work {
+  enum Kind { kBatch, kBarrier, kEnd } kind = kBatch;
+  RawBatch raw;
+  RecordBatch rows;
+  std::vector<Reject> rejects;
+  ParseStats stats;
+  std::exception_ptr error;
+};
+
+// Bounded queue of Work between the two threads.
+class WorkQueue {
+ public:
+  explicit WorkQueue(size_t capacity) : capacity_(capacity) {}
+  void push(std::unique_ptr<Work> w) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    queue_.push_back(std::move(w));
+    not_empty_.notify_one();
+  }
+  // Waits up to timeout for an item; nullptr on timeout.
+  std::unique_ptr<Work> pop(int timeout_ms) {
+    std::unique_lock lock(mu_);
+    if (!not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !queue_.empty(); })) {
+      return nullptr;
+    }
+    auto w = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return w;
+  }
+
+ private:
+  size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::unique_ptr<Work>> queue_;
+};
+
+// Signalled by the writer when a barrier has been committed.
+struct Barrier {
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t requested = 0;
+  int64_t done = 0;
+};
+
+std::string table_dir(const LakeSinkConfig& lake) {
+  return (std::filesystem::path(lake.path) / lake.table).string();
+}
+
+}  // namespace
+
+StreamRunner::StreamRunner(PipelineConfig config, RunOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+StreamRunner::~StreamRunner() = default;
+
+RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
+  const int64_t started_ms = monotonic_millis();
+  RunSummary summary;
+
+  Parser parser(config_.schema, config_.transforms, config_.limits);
+  const OutputSchema& out_schema = parser.output_schema();
+  std::string ts_column = config_.schema.timestamp_field;
+
+  LakeWriter lake(config_.lake, out_schema, ts_column, options_.writer_id);
+  LakeState state = lake.open();
+
+  // The DLQ is cut back to what the last commit covered: lines written after
+  // it belong to records that will be read again.
+  std::optional<DlqWriter> dlq;
+  if (!config_.dlq.path.empty()) {
+    int64_t keep = 0;
+    if (auto it = state.meta.find("dlq_bytes"); it != state.meta.end()) keep = std::stoll(it->second);
+    if (std::filesystem::exists(config_.dlq.path)) DlqWriter::truncate_to(config_.dlq.path, keep);
+    dlq.emplace(config_.dlq.path);
+  }
+
+  // Start position per stream as the commit log had it when we began reading
+  // it (-1: the log has none); the lake fences commits against it.
+  std::mutex starts_mu;
+  SourceOffsets stream_start = state.offsets;
+  summary.resumed_streams = static_cast<int64_t>(state.offsets.size());
+
+  std::unique_ptr<BatchSource> source;
+  KafkaBatchSource* kafka = nullptr;
+  switch (config_.source.type) {
+    case SourceType::kFile:
+      source = std::make_unique<FileBatchSource>(config_.source.file, state.offsets);
+      break;
+    case SourceType::kGenerate:
+      source = std::make_unique<GenerateBatchSource>(config_.source.generate, state.offsets);
+      break;
+    case SourceType::kKafka: {
+      std::string tdir = table_dir(config_.lake);
+      auto lookup = [&, tdir](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
+        // Read the log afresh: another process may have committed this
+        // partition since we started.
+        std::string stream = topic + "/" + std::to_string(partition);
+        std::optional<int64_t> found;
+        for (const auto& entry : read_commit_log(tdir)) {
+          if (auto it = entry.end_offsets.find(stream); it != entry.end_offsets.end()) found = it->second;
+        }
+        std::lock_guard lock(starts_mu);
+        stream_start[stream] = found.value_or(-1);
+        return found;
+      };
+      auto k = std::make_unique<KafkaBatchSource>(config_.source.kafka, lookup);
+      kafka = k.get();
+      source = std::move(k);
+      break;
+    }
+  }
+
+  WorkQueue queue(4);
+  Barrier barrier;
+  std::atomic<bool> reader_stop{false};
+  std::atomic<bool> reader_done{false};
+  std::atomic<bool> writer_active{true};
+
+  if (kafka) {
+    kafka->source().set_revoke_callback([&](const std::vector<std::string>& streams) {
+      // Everything read so far must be committed before the partitions go.
+      // After the writer's final commit (shutdown) nothing is pending.
+      if (!writer_active.load()) return;
+      int64_t ticket;
+      {
+        std::lock_guard lock(barrier.mu);
+        ticket = ++barrier.requested;
+      }
+      auto w = std::make_unique<Work>();
+      w->kind = Work::kBarrier;
+      queue.push(std::move(w));
+      std::unique_lock lock(barrier.mu);
+      barrier.cv.wait(lock, [&] { return barrier.done >= ticket || !writer_active.load(); });
+      std::lock_guard slock(starts_mu);
+      for (const auto& s : streams) stream_start.erase(s);
+    });
+  }
+
+  // Reader thread: poll + parse, hand whole batches over.
+  std::atomic<int64_t> events_read{0};
+  std::thread reader([&] {
+    try {
+      int64_t last_input_ms = monotonic_millis();
+      while (!reader_stop.load()) {
+        auto w = std::make_unique<Work>();
+        bool more = source->poll(w->raw, config_.source.kafka.poll_timeout_ms);
+        if (!w->raw.records.empty()) {
+          last_input_ms = monotonic_millis();
+          w->rows = RecordBatch(out_schema);
+          parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros());
+          events_read += static_cast<int64_t>(w->raw.records.size());
+          if (options_.read_counter) options_.read_counter->store(events_read.load());
+          queue.push(std::move(w));
+        } else if (!w->raw.next_offsets.empty()) {
+          queue.push(std::move(w));  // positions advanced (e.g. blank lines)
+        }
+        if (!more) break;
+        if (options_.stop_after_events > 0 && events_read.load() >= options_.stop_after_events) break;
+        if (options_.idle_stop_ms > 0 && monotonic_millis() - last_input_ms > options_.idle_stop_ms) break;
+      }
+    } catch (...) {
+      auto w = std::make_unique<Work>();
+      w->kind = Work::kEnd;
+      w->error = std::current_exception();
+      queue.push(std::move(w));
+      reader_done = true;
+      return;
+    }
+    auto w = std::make_unique<Work>();
+    w->kind = Work::kEnd;
+    queue.push(std::move(w));
+    reader_done = true;
+  });
+
+  SourceOffsets pending_end;  // offsets covered by buffered data
+  int64_t pending_events = 0;
+  int64_t last_progress_ms = monotonic_millis();
+  std::exception_ptr failure;
+
+  auto commit = [&] {
+    if (pending_end.empty()) return;
+    SourceOffsets start;
+    {
+      std::lock_guard lock(starts_mu);
+      for (const auto& [s, _] : pending_end) {
+        auto it = stream_start.find(s);
+        start[s] = it == stream_start.end() ? -1 : it->second;
+      }
+    }
+    std::map<std::string, std::string> meta;
+    if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
+    LakeCommitEntry entry = lake.commit(start, pending_end, meta);
+    summary.commits++;
+    summary.files_written += static_cast<int64_t>(entry.files.size());
+    for (const auto& f : entry.files) {
+      summary.rows_written += f.rows;
+      summary.bytes_written += f.bytes;
+    }
+    {
+      std::lock_guard lock(starts_mu);
+      for (const auto& [s, off] : pending_end) stream_start[s] = off;
+    }
+    source->after_commit(pending_end);
+    pending_end.clear();
+    pending_events = 0;
+  };
+
+  auto progress = [&](bool force) {
+    int64_t now = monotonic_millis();
+    if (!options_.progress || (!force && now - last_progress_ms < options_.progress_interval_ms)) return;
+    last_progress_ms = now;
+    double secs = std::max(1e-3, (now - started_ms) / 1000.0);
+    std::fprintf(stderr,
+                 "[sluice] %s: read %lld (%.0f/s), accepted %lld, rejected %lld, rows %lld, files %lld, "
+                 "commits %lld\n",
+                 config_.name.c_str(), static_cast<long long>(events_read.load()), events_read.load() / secs,
+                 static_cast<long long>(summary.events_accepted), static_cast<long long>(summary.events_rejected),
+                 static_cast<long long>(summary.rows_written), static_cast<long long>(summary.files_written),
+                 static_cast<long long>(summary.commits));
+  };
+
+  bool ended = false;
+  try {
+    while (!ended) {
+      if (stop.load()) reader_stop = true;
+      auto w = queue.pop(100);
+      if (w) {
+        switch (w->kind) {
+          case Work::kBatch:
+            if (w->rows.rows() > 0) lake.append(w->rows);
+            if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
+            for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
+            summary.events_accepted += w->stats.records_accepted;
+            summary.events_rejected += w->stats.records_rejected;
+            pending_events += static_cast<int64_t>(w->raw.records.size());
+            break;
+          case Work::kBarrier: {
+            commit();
+            std::lock_guard lock(barrier.mu);
+            barrier.done++;
+            barrier.cv.notify_all();
+            break;
+          }
+          case Work::kEnd:
+            if (w->error) failure = w->error;
+            ended = true;
+            break;
+        }
+      }
+      if (!failure && lake.should_commit(monotonic_millis())) commit();
+      progress(false);
+    }
+    if (failure) std::rethrow_exception(failure);
+    commit();  // drain
+  } catch (...) {
+    reader_stop = true;
+    {
+      std::lock_guard lock(barrier.mu);
+      writer_active = false;
+      barrier.cv.notify_all();
+    }
+    // Keep the queue moving until the reader has finished, then join it.
+    while (!reader_done.load()) queue.pop(10);
+    reader.join();
+    source->close();
+    throw;
+  }
+  {
+    std::lock_guard lock(barrier.mu);
+    writer_active = false;
+    barrier.cv.notify_all();
+  }
+  reader_stop = true;
+  while (!reader_done.load()) queue.pop(10);
+  reader.join();
+  source->close();
+  summary.events_read = events_read.load();
+  summary.seconds = (monotonic_millis() - started_ms) / 1000.0;
+  progress(true);
+  return summary;
+}
+
+std::string format_summary(const RunSummary& s) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "events read:     %lld\nevents accepted: %lld\nrejected (DLQ):  %lld\nrows written:    %lld\n"
+                "files written:   %lld\nbytes written:   %lld\ncommits:         %lld\nseconds:         %.2f\n",
+                static_cast<long long>(s.events_read), static_cast<long long>(s.events_accepted),
+                static_cast<long long>(s.events_rejected), static_cast<long long>(s.rows_written),
+                static_cast<long long>(s.files_written), static_cast<long long>(s.bytes_written),
+                static_cast<long long>(s.commits), s.seconds);
+  return buf;
+}
+
+}  // namespace sluice
