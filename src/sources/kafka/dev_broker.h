@@ -1,0 +1,53 @@
+// An in-process Kafka-protocol broker (librdkafka's mock cluster) on
+// loopback, for tests and `sluice dev-broker` demos. Keeps only a few MB per partition.
+//
+// Threading contract: the cluster runs on librdkafka's own threads; every
+// method may be called from any thread while the DevBroker is alive.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sources/kafka/kafka_handles.h"
+
+namespace sluice {
+
+class DevBroker {
+ public:
+  // `port` must be 0 (any free port): librdkafka 2.0.2's mock cluster always
+  // binds random loopback ports, so a fixed port throws RuntimeError.
+  // Broker ids are 1..brokers.
+  explicit DevBroker(int port = 0, int brokers = 1);
+  ~DevBroker();
+  DevBroker(const DevBroker&) = delete;
+  DevBroker& operator=(const DevBroker&) = delete;
+
+  // "127.0.0.1:PORT,..." for bootstrap.servers.
+  std::string bootstraps() const;
+  void create_topic(const std::string& topic, int partitions, int replication = 1);
+  rd_kafka_mock_cluster_t* cluster() { return cluster_.get(); }
+
+  // Fault injection. broker_id -1 means every broker.
+  void set_broker_down(int32_t broker_id, bool down);
+  // The next requests of `api_key` (e.g. 1 = Fetch) across the cluster fail with these errors.
+  void push_request_errors(int16_t api_key, std::vector<rd_kafka_resp_err_t> errors);
+  // Same on one broker (taking precedence over the cluster-wide stack), so
+  // tests can see via broker_error_stack_size() that the errors were consumed.
+  void push_broker_request_errors(int32_t broker_id, int16_t api_key,
+                                  const std::vector<rd_kafka_resp_err_t>& errors);
+  size_t broker_error_stack_size(int32_t broker_id, int16_t api_key);
+
+ private:
+  struct ClusterDeleter {
+    void operator()(rd_kafka_mock_cluster_t* c) const { rd_kafka_mock_cluster_destroy(c); }
+  };
+  KafkaHandle host_;  // owns the cluster's bookkeeping; destroyed after cluster_
+  std::unique_ptr<rd_kafka_mock_cluster_t, ClusterDeleter> cluster_;
+};
+
+}  // namespace sluice

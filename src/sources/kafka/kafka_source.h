@@ -1,0 +1,108 @@
+// Kafka consumer source: reads raw records from a consumer group with
+// positions owned by the lake commit log (Kafka's committed offsets are informational).
+//
+// Threading contract: poll(), seek(), commit_offsets(), set_revoke_callback()
+// and close() must be called from one thread (the "polling thread"); the
+// position lookup and the revoke callback run on that thread, from inside
+// poll() or close(). assigned() and lag() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.h"
+#include "core/record.h"
+#include "sources/kafka/kafka_errors.h"
+#include "sources/kafka/kafka_handles.h"
+
+namespace sluice {
+
+// Supplies the starting position of a partition from the lake commit log (sluice manages
+// positions, Kafka's committed offsets are informational only). Returns nullopt -> start at the
+// earliest offset.
+using PositionLookup =
+    std::function<std::optional<int64_t>(const std::string& topic, int32_t partition)>;
+
+class KafkaSource {
+ public:
+  // Creates the consumer and subscribes to config.topics. Throws RuntimeError
+  // on a bad librdkafka property (naming it) or a failed subscribe.
+  KafkaSource(const KafkaSourceConfig& config, PositionLookup lookup);
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  // Polls up to config.max_batch_records messages or until timeout_ms elapsed; appends them to
+  // `out` (stream name "topic/partition", offset = message offset, ts = message timestamp ms) and
+  // sets out.next_offsets[stream] = last offset + 1 for each stream touched. Returns number added.
+  // Transient errors are logged (rate limited) and polling goes on; fatal ones throw
+  // RuntimeError. If partitions are revoked during this call, the records this call had already
+  // appended for them are removed again (the new owner re-reads them), so `out` only holds
+  // records of streams still assigned when poll() returns.
+  size_t poll(RawBatch& out, int timeout_ms);
+
+  // Streams currently assigned to this consumer ("topic/partition"), sorted.
+  std::vector<std::string> assigned() const;
+
+  // Called (from inside poll or close, on the polling thread) before partitions are
+  // revoked/lost, with the streams being taken away, so the runner can commit or discard what it
+  // buffered for them. An exception thrown by the callback is rethrown from poll()/close()
+  // after the partitions have been released.
+  void set_revoke_callback(std::function<void(const std::vector<std::string>&)> cb);
+
+  // After a lake commit: record offsets in Kafka's group (informational, for lag tools), async.
+  // Streams not currently assigned are skipped.
+  void commit_offsets(const SourceOffsets& offsets);
+
+  // Re-seek streams to the given positions (after a StaleWriterError the runner re-reads the
+  // log and calls this). Streams not currently assigned are skipped: their position comes from
+  // the lookup when they are assigned.
+  void seek(const SourceOffsets& offsets);
+
+  // Consumer lag per assigned stream (high watermark - position), for metrics/progress. Uses
+  // the watermarks cached from fetch responses; streams without one yet are left out.
+  std::map<std::string, int64_t> lag() const;
+
+  // Leaves the group cleanly (the revoke callback runs for the assigned streams). Idempotent.
+  void close();
+
+ private:
+  static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void error_trampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void on_assign(rd_kafka_topic_partition_list_t* partitions);
+  void on_revoke(rd_kafka_topic_partition_list_t* partitions);
+  void on_error(rd_kafka_resp_err_t err, const char* reason);
+  void handle_message_error(const rd_kafka_message_t* msg);
+  void rethrow_pending();
+
+  KafkaSourceConfig config_;
+  PositionLookup lookup_;
+  std::function<void(const std::vector<std::string>&)> revoke_cb_;
+  KafkaHandle rk_;
+  bool cooperative_ = false;
+  bool closed_ = false;
+  RateLimitedLog log_{"kafka source"};
+
+  // Set from librdkafka callbacks (which must not throw), rethrown by poll()/close().
+  std::exception_ptr pending_error_;
+  // Streams revoked during the current poll() call, to strip from its output.
+  std::vector<std::string> revoked_in_poll_;
+
+  // Guarded by mu_: what assigned() and lag() report. next_ maps an assigned
+  // stream to the next offset to deliver, or -1 when starting at the earliest.
+  mutable std::mutex mu_;
+  std::set<std::string> assigned_;
+  std::map<std::string, int64_t> next_;
+};
+
+}  // namespace sluice
