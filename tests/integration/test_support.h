@@ -1,0 +1,156 @@
+// Helpers for integration tests: temp dirs, running the sluice binary as a
+// child process, and an independent DuckDB reader for lake files.
+#pragma once
+
+#include <duckdb.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sluice::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-it-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A child process running the sluice binary; stdout/stderr go to `log`.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::string& log) {
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      FILE* f = std::fopen(log.c_str(), "a");
+      if (f) {
+        dup2(fileno(f), 1);
+        dup2(fileno(f), 2);
+      }
+      std::vector<char*> argv;
+      std::string bin = SLUICE_BINARY;
+      argv.push_back(bin.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // Returns the exit status (or 128+signal), or -1 if still running.
+  int poll() {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == 0) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  int wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Runs sluice to completion and returns its exit code; output in `out`.
+inline int run_sluice(const std::vector<std::string>& args, std::string* out = nullptr) {
+  std::string log = (std::filesystem::temp_directory_path() / ("sluice-run-" + std::to_string(getpid()) + ".log")).string();
+  std::filesystem::remove(log);
+  int rc;
+  {
+    Child c(args, log);
+    rc = c.wait();
+  }
+  if (out) {
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    *out = ss.str();
+  }
+  std::filesystem::remove(log);
+  return rc;
+}
+
+// An in-memory DuckDB used only to read back what sluice wrote.
+class Duck {
+ public:
+  Duck() {
+    if (duckdb_open(nullptr, &db_) != DuckDBSuccess) throw std::runtime_error("duckdb_open");
+    if (duckdb_connect(db_, &con_) != DuckDBSuccess) throw std::runtime_error("duckdb_connect");
+  }
+  ~Duck() {
+    duckdb_disconnect(&con_);
+    duckdb_close(&db_);
+  }
+  // Runs `sql` and returns all cells as strings (NULL -> "NULL"), row-major.
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    duckdb_result res;
+    if (duckdb_query(con_, sql.c_str(), &res) != DuckDBSuccess) {
+      std::string err = duckdb_result_error(&res);
+      duckdb_destroy_result(&res);
+      throw std::runtime_error("duckdb: " + err + " in: " + sql);
+    }
+    std::vector<std::vector<std::string>> out;
+    idx_t cols = duckdb_column_count(&res);
+    idx_t n = duckdb_row_count(&res);
+    for (idx_t r = 0; r < n; ++r) {
+      std::vector<std::string> row;
+      for (idx_t c = 0; c < cols; ++c) {
+        if (duckdb_value_is_null(&res, c, r)) {
+          row.push_back("NULL");
+        } else {
+          char* v = duckdb_value_varchar(&res, c, r);
+          row.push_back(v);
+          duckdb_free(v);
+        }
+      }
+      out.push_back(std::move(row));
+    }
+    duckdb_destroy_result(&res);
+    return out;
+  }
+  int64_t scalar(const std::string& sql) { return std::stoll(rows(sql).at(0).at(0)); }
+
+ private:
+  duckdb_database db_ = nullptr;
+  duckdb_connection con_ = nullptr;
+};
+
+inline std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace sluice::testing
