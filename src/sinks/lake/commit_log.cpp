@@ -1,0 +1,103 @@
+#include "sinks/lake/commit_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "sinks/lake/fs_util.h"
+
+namespace sluice {
+
+int64_t LakeCommitEntry::rows() const {
+  int64_t n = 0;
+  for (const File& f : files) n += f.rows;
+  return n;
+}
+
+std::string commit_entry_to_json(const LakeCommitEntry& entry) {
+  nlohmann::json j;
+  j["seq"] = entry.seq;
+  j["timestamp_ms"] = entry.timestamp_ms;
+  j["writer_id"] = entry.writer_id;
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : entry.files) {
+    files.push_back({{"path", f.path},
+                     {"rows", f.rows},
+                     {"bytes", f.bytes},
+                     {"partition", f.partition},
+                     {"staging", f.staging}});
+  }
+  j["files"] = std::move(files);
+  j["start_offsets"] = entry.start_offsets;
+  j["end_offsets"] = entry.end_offsets;
+  j["meta"] = entry.meta;
+  return j.dump(1) + "\n";
+}
+
+LakeCommitEntry commit_entry_from_json(const std::string& text) {
+  try {
+    nlohmann::json j = nlohmann::json::parse(text);
+    LakeCommitEntry e;
+    e.seq = j.at("seq").get<int64_t>();
+    e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
+    e.writer_id = j.at("writer_id").get<std::string>();
+    for (const auto& f : j.at("files")) {
+      LakeCommitEntry::File file;
+      file.path = f.at("path").get<std::string>();
+      file.rows = f.at("rows").get<int64_t>();
+      file.bytes = f.at("bytes").get<int64_t>();
+      file.partition = f.value("partition", std::string());
+      file.staging = f.value("staging", std::string());
+      e.files.push_back(std::move(file));
+    }
+    e.start_offsets = j.at("start_offsets").get<SourceOffsets>();
+    e.end_offsets = j.at("end_offsets").get<SourceOffsets>();
+    if (j.contains("meta")) e.meta = j.at("meta").get<std::map<std::string, std::string>>();
+    return e;
+  } catch (const nlohmann::json::exception& ex) {
+    throw RuntimeError(std::string("lake: malformed commit log entry: ") + ex.what());
+  }
+}
+
+std::string commit_log_name(int64_t seq) {
+  return fmt::format("{:020d}.json", seq);
+}
+
+std::optional<int64_t> parse_commit_log_name(const std::string& name) {
+  if (name.size() != 25 || name.compare(20, 5, ".json") != 0) return std::nullopt;
+  int64_t seq = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    char c = name[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    seq = seq * 10 + (c - '0');
+  }
+  return seq;
+}
+
+std::optional<LakeCommitEntry> read_commit_entry(const std::string& table_dir, int64_t seq) {
+  std::string path = table_dir + "/" + kLakeLogDir + "/" + commit_log_name(seq);
+  if (!lakefs::exists(path)) return std::nullopt;
+  LakeCommitEntry e = commit_entry_from_json(lakefs::read_file(path));
+  if (e.seq != seq) {
+    throw RuntimeError(fmt::format("lake: log entry {} claims seq {}", path, e.seq));
+  }
+  return e;
+}
+
+std::vector<LakeCommitEntry> read_commit_log(const std::string& table_dir) {
+  std::vector<int64_t> seqs;
+  for (const std::string& name : lakefs::list_dir(table_dir + "/" + kLakeLogDir)) {
+    if (auto seq = parse_commit_log_name(name)) seqs.push_back(*seq);
+  }
+  std::sort(seqs.begin(), seqs.end());
+  std::vector<LakeCommitEntry> out;
+  out.reserve(seqs.size());
+  for (int64_t seq : seqs) {
+    if (auto e = read_commit_entry(table_dir, seq)) out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,57 @@
+// The lake's commit log: one JSON file per commit in TABLE/_sluice_log/,
+// named by a dense sequence number. Publishing an entry (a hard link that
+// fails if the name exists) is the single atomic commit point.
+//
+// Threading: stateless functions; the log itself is shared between writer
+// processes and coordinated through link(2).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+
+namespace sluice {
+
+inline constexpr const char* kLakeLogDir = "_sluice_log";
+inline constexpr const char* kLakeStagingDir = "_sluice_staging";
+
+// One parsed log entry.
+struct LakeCommitEntry {
+  int64_t seq = 0;
+  int64_t timestamp_ms = 0;
+  std::string writer_id;
+  struct File {
+    std::string path;  // relative to the table dir
+    int64_t rows = 0;
+    int64_t bytes = 0;
+    std::string partition;  // "year=2024/month=03", "" when unpartitioned
+    std::string staging;    // where it was staged, relative to the table dir
+  };
+  std::vector<File> files;
+  SourceOffsets start_offsets;              // positions this commit's data starts from
+  SourceOffsets end_offsets;                // next positions after this commit
+  std::map<std::string, std::string> meta;  // free-form, e.g. "dlq_bytes"
+
+  int64_t rows() const;
+};
+
+std::string commit_entry_to_json(const LakeCommitEntry& entry);
+// Throws RuntimeError if `text` is not a valid entry.
+LakeCommitEntry commit_entry_from_json(const std::string& text);
+
+// "<seq as 20 digits>.json"
+std::string commit_log_name(int64_t seq);
+// The seq of a published log file name, or nullopt for any other name.
+std::optional<int64_t> parse_commit_log_name(const std::string& name);
+
+// Reads the entry with `seq`, or nullopt if it is not published.
+std::optional<LakeCommitEntry> read_commit_entry(const std::string& table_dir, int64_t seq);
+
+// All published entries, sorted by seq. Throws RuntimeError on a corrupt one.
+std::vector<LakeCommitEntry> read_commit_log(const std::string& table_dir);
+
+}  // namespace sluice

@@ -1,0 +1,138 @@
+#include "sinks/lake/lake_tools.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "sinks/lake/commit_log.h"
+#include "sinks/lake/duckdb_handle.h"
+#include "sinks/lake/fs_util.h"
+
+namespace sluice {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string format_offsets(const SourceOffsets& offsets) {
+  std::string out;
+  for (const auto& [stream, offset] : offsets) {
+    if (!out.empty()) out += ",";
+    out += fmt::format("{}@{}", stream, offset);
+  }
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+VerifyReport verify_table(const std::string& table_dir) {
+  VerifyReport report;
+  auto problem = [&](std::string text) {
+    report.ok = false;
+    report.problems.push_back(std::move(text));
+  };
+  if (!lakefs::exists(table_dir + "/" + kLakeLogDir)) {
+    problem("no commit log at " + table_dir + "/" + kLakeLogDir);
+    return report;
+  }
+  std::vector<LakeCommitEntry> entries;
+  try {
+    entries = read_commit_log(table_dir);
+  } catch (const RuntimeError& e) {
+    problem(e.what());
+    return report;
+  }
+  DuckDb db(1);
+  std::set<std::string> logged;
+  int64_t expected_seq = entries.empty() ? 0 : entries.front().seq;
+  for (const LakeCommitEntry& e : entries) {
+    if (e.seq != expected_seq) {
+      problem(fmt::format("commit log gap: seq {} follows {}", e.seq, expected_seq - 1));
+    }
+    expected_seq = e.seq + 1;
+    for (const auto& f : e.files) {
+      ++report.files;
+      report.rows += f.rows;
+      if (!logged.insert(f.path).second) {
+        problem(fmt::format("file {} is logged twice (seq {})", f.path, e.seq));
+        continue;
+      }
+      std::string path = table_dir + "/" + f.path;
+      if (!lakefs::exists(path)) {
+        problem(fmt::format("missing file {} (seq {})", f.path, e.seq));
+        continue;
+      }
+      try {
+        DuckResult result;
+        db.query("SELECT num_rows FROM parquet_file_metadata(" + sql_quote(path) + ")", result);
+        int64_t rows = result.rows() == 1 ? result.int64_at(0, 0) : -1;
+        if (rows != f.rows) {
+          problem(fmt::format("file {} has {} rows, the log says {} (seq {})", f.path, rows, f.rows,
+                              e.seq));
+        }
+      } catch (const RuntimeError& ex) {
+        problem(fmt::format("unreadable file {}: {}", f.path, ex.what()));
+      }
+    }
+  }
+  for (const std::string& rel : lakefs::list_files_recursive(table_dir)) {
+    if (rel.rfind(std::string(kLakeStagingDir) + "/", 0) == 0) {
+      problem("staging leftover " + rel);
+    } else if (rel.rfind(std::string(kLakeLogDir) + "/", 0) == 0) {
+      if (ends_with(rel, ".tmp")) problem("temporary log file " + rel);
+    } else if (ends_with(rel, ".parquet") && !logged.count(rel)) {
+      problem("parquet file not in the commit log: " + rel);
+    }
+  }
+  return report;
+}
+
+int lake_ls(const std::string& table_dir, std::ostream& out) {
+  struct Totals {
+    int64_t files = 0, rows = 0, bytes = 0;
+  };
+  std::map<std::string, Totals> partitions;
+  Totals all;
+  for (const LakeCommitEntry& e : read_commit_log(table_dir)) {
+    for (const auto& f : e.files) {
+      Totals& t = partitions[f.partition.empty() ? "." : f.partition];
+      ++t.files;
+      t.rows += f.rows;
+      t.bytes += f.bytes;
+      ++all.files;
+      all.rows += f.rows;
+      all.bytes += f.bytes;
+    }
+  }
+  out << fmt::format("{:<48} {:>8} {:>12} {:>14}\n", "PARTITION", "FILES", "ROWS", "BYTES");
+  for (const auto& [partition, t] : partitions) {
+    out << fmt::format("{:<48} {:>8} {:>12} {:>14}\n", partition, t.files, t.rows, t.bytes);
+  }
+  out << fmt::format("{:<48} {:>8} {:>12} {:>14}\n", "TOTAL", all.files, all.rows, all.bytes);
+  return kExitOk;
+}
+
+int lake_log(const std::string& table_dir, std::ostream& out) {
+  for (const LakeCommitEntry& e : read_commit_log(table_dir)) {
+    out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}\n", e.seq,
+                       format_iso8601(e.timestamp_ms * 1000), e.writer_id, e.files.size(), e.rows(),
+                       format_offsets(e.end_offsets));
+  }
+  return kExitOk;
+}
+
+int lake_verify(const std::string& table_dir, std::ostream& out) {
+  VerifyReport report = verify_table(table_dir);
+  for (const std::string& p : report.problems) out << "problem: " << p << "\n";
+  out << fmt::format("{}: {} files, {} rows in the log, {} problems\n", report.ok ? "OK" : "FAILED",
+                     report.files, report.rows, report.problems.size());
+  return report.ok ? kExitOk : kExitVerify;
+}
+
+}  // namespace sluice

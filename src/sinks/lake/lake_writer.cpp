@@ -1,0 +1,312 @@
+#include "sinks/lake/lake_writer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include <unistd.h>
+
+#include "core/time.h"
+#include "sinks/lake/fs_util.h"
+#include "sinks/lake/parquet_writer.h"
+#include "sinks/lake/partition.h"
+
+namespace sluice {
+
+namespace {
+
+constexpr const char* kStagingSuffix = ".parquet.inprogress";
+
+std::string join(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  return a + "/" + b;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
+                       std::string timestamp_column, std::string writer_id)
+    : config_(config),
+      schema_(schema),
+      timestamp_column_(std::move(timestamp_column)),
+      writer_id_(std::move(writer_id)) {
+  if (writer_id_.empty()) throw RuntimeError("lake: writer id must not be empty");
+  if (config_.table.empty()) throw RuntimeError("lake: table name must not be empty");
+  file_id_ = sanitize_partition_value(writer_id_);
+  table_dir_ = join(config_.path, sanitize_partition_value(config_.table));
+  log_dir_ = table_dir_ + "/" + kLakeLogDir;
+  staging_dir_ = table_dir_ + "/" + kLakeStagingDir;
+  partitioner_ = std::make_unique<Partitioner>(config_.partition_by, schema_, timestamp_column_);
+  parquet_ = std::make_unique<ParquetWriter>(schema_, config_.compression, config_.row_group_size);
+}
+
+LakeWriter::~LakeWriter() = default;
+
+std::string LakeWriter::staging_rel(int64_t seq, size_t n) const {
+  return fmt::format("{}/{}-{:020d}-{}{}", kLakeStagingDir, file_id_, seq, n, kStagingSuffix);
+}
+
+std::string LakeWriter::final_rel(const std::string& partition, int64_t seq, size_t n) const {
+  return join(partition, fmt::format("part-{:020d}-{}-{}.parquet", seq, n, file_id_));
+}
+
+LakeState LakeWriter::open() {
+  lakefs::make_dirs(log_dir_);
+  lakefs::make_dirs(staging_dir_);
+  lakefs::fsync_path(table_dir_);
+  lakefs::fsync_path(lakefs::parent_dir(table_dir_));
+
+  std::vector<LakeCommitEntry> entries = read_commit_log(table_dir_);
+  recover(entries);
+
+  LakeState state;
+  committed_.clear();
+  const LakeCommitEntry* last_mine = nullptr;
+  for (const LakeCommitEntry& e : entries) {
+    for (const auto& [stream, offset] : e.end_offsets) committed_[stream] = offset;
+    if (e.writer_id == writer_id_) last_mine = &e;
+  }
+  last_seq_ = entries.empty() ? 0 : entries.back().seq;
+  state.last_seq = last_seq_;
+  state.offsets = committed_;
+  if (last_mine) {
+    state.meta = last_mine->meta;
+  } else if (!entries.empty()) {
+    state.meta = entries.back().meta;
+  }
+  opened_ = true;
+  last_commit_ms_ = monotonic_millis();
+  return state;
+}
+
+void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
+  // Roll forward: committed entries whose files were not all moved in place.
+  std::set<std::string> referenced_staging;
+  std::set<std::string> logged_files;
+  for (const LakeCommitEntry& e : entries) {
+    for (const auto& f : e.files) {
+      logged_files.insert(f.path);
+      if (!f.staging.empty()) referenced_staging.insert(f.staging);
+      std::string final_path = table_dir_ + "/" + f.path;
+      if (lakefs::exists(final_path) || f.staging.empty()) continue;
+      std::string staging_path = table_dir_ + "/" + f.staging;
+      if (!lakefs::exists(staging_path)) continue;  // verify_table reports it
+      std::string dir = lakefs::parent_dir(final_path);
+      lakefs::make_dirs(dir);
+      // Another process may finish the same rename concurrently: ENOENT is fine.
+      lakefs::rename_path(staging_path, final_path);
+      lakefs::fsync_path(dir);
+    }
+  }
+  // Roll back: this writer's staging files and tmp log entries that no
+  // published entry references.
+  const std::string prefix = file_id_ + "-";
+  for (const std::string& name : lakefs::list_dir(staging_dir_)) {
+    std::string rel = std::string(kLakeStagingDir) + "/" + name;
+    bool mine = starts_with(name, prefix) || starts_with(name, "tmp_" + prefix);
+    if (mine && !referenced_staging.count(rel)) lakefs::remove_file(staging_dir_ + "/" + name);
+  }
+  const std::string tmp_suffix = "." + file_id_ + ".tmp";
+  for (const std::string& name : lakefs::list_dir(log_dir_)) {
+    if (starts_with(name, ".") && ends_with(name, tmp_suffix)) {
+      lakefs::remove_file(log_dir_ + "/" + name);
+    }
+  }
+  // Final-path files of this writer that the log does not know (only a bug
+  // could leave them, but a glob must never see them).
+  const std::string final_suffix = "-" + file_id_ + ".parquet";
+  for (const std::string& rel : lakefs::list_files_recursive(table_dir_)) {
+    if (starts_with(rel, std::string(kLakeStagingDir) + "/") ||
+        starts_with(rel, std::string(kLakeLogDir) + "/")) {
+      continue;
+    }
+    std::string base = rel.substr(rel.find_last_of('/') + 1);
+    if (starts_with(base, "part-") && ends_with(base, final_suffix) && !logged_files.count(rel)) {
+      lakefs::remove_file(table_dir_ + "/" + rel);
+    }
+  }
+  lakefs::fsync_path(staging_dir_);
+  lakefs::fsync_path(log_dir_);
+}
+
+void LakeWriter::append(const RecordBatch& batch) {
+  if (batch.columns.size() != schema_.size()) {
+    throw RuntimeError("lake: appended batch does not follow the output schema");
+  }
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    if (batch.columns[c].type() != schema_[c].type) {
+      throw RuntimeError("lake: appended batch column '" + schema_[c].name + "' has type " +
+                         column_type_name(batch.columns[c].type()));
+    }
+  }
+  const size_t rows = batch.rows();
+  std::string path;
+  std::string last_path;
+  RecordBatch* target = nullptr;
+  for (size_t row = 0; row < rows; ++row) {
+    partitioner_->path_of(batch, row, path);
+    if (target == nullptr || path != last_path) {
+      auto it = buffers_.find(path);
+      if (it == buffers_.end()) it = buffers_.emplace(path, RecordBatch(schema_)).first;
+      target = &it->second;
+      last_path = path;
+    }
+    target->append_row(batch, row);
+  }
+  buffered_rows_ += rows;
+}
+
+bool LakeWriter::should_commit(int64_t now_ms) const {
+  if (buffered_rows_ == 0) return false;
+  for (const auto& [partition, buffer] : buffers_) {
+    if (static_cast<int64_t>(buffer.rows()) >= config_.rotate_max_rows) return true;
+    if (static_cast<int64_t>(buffer.byte_size()) >= config_.rotate_max_bytes) return true;
+  }
+  return now_ms - last_commit_ms_ >= config_.commit_interval_ms;
+}
+
+void LakeWriter::discard_buffer() {
+  buffers_.clear();
+  buffered_rows_ = 0;
+}
+
+void LakeWriter::refresh_log() {
+  while (auto e = read_commit_entry(table_dir_, last_seq_ + 1)) {
+    for (const auto& [stream, offset] : e->end_offsets) committed_[stream] = offset;
+    last_seq_ = e->seq;
+  }
+}
+
+LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
+                                   const SourceOffsets& end_offsets,
+                                   const std::map<std::string, std::string>& meta) {
+  if (!opened_) throw RuntimeError("lake: commit() before open()");
+  refresh_log();
+
+  auto check_fence = [&]() {
+    for (const auto& [stream, start] : start_offsets) {
+      auto it = committed_.find(stream);
+      if (it != committed_.end() && it->second != start) {
+        throw StaleWriterError(
+            fmt::format("lake: writer {} is stale: stream {} was committed up to {} by another "
+                        "writer, this commit starts at {}",
+                        writer_id_, stream, it->second, start));
+      }
+    }
+  };
+  check_fence();  // fail before writing anything if already fenced
+
+  LakeCommitEntry entry;
+  entry.writer_id = writer_id_;
+  entry.start_offsets = start_offsets;
+  entry.end_offsets = end_offsets;
+  entry.meta = meta;
+  const int64_t staging_seq = last_seq_ + 1;
+
+  // 1. Stage every partition buffer, split by the rotation limits.
+  auto remove_staged = [&]() {
+    for (const auto& f : entry.files) lakefs::remove_file(table_dir_ + "/" + f.staging);
+  };
+  try {
+    size_t n = 0;
+    for (const auto& [partition, buffer] : buffers_) {
+      const size_t rows = buffer.rows();
+      if (rows == 0) continue;
+      size_t per_file = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_rows));
+      const size_t bytes = buffer.byte_size();
+      if (config_.rotate_max_bytes > 0 && bytes > static_cast<size_t>(config_.rotate_max_bytes)) {
+        double fraction =
+            static_cast<double>(config_.rotate_max_bytes) / static_cast<double>(bytes);
+        per_file = std::min(per_file, std::max<size_t>(1, static_cast<size_t>(rows * fraction)));
+      }
+      for (size_t begin = 0; begin < rows; begin += per_file, ++n) {
+        size_t end = std::min(rows, begin + per_file);
+        LakeCommitEntry::File file;
+        file.partition = partition;
+        file.staging = staging_rel(staging_seq, n);
+        file.rows = static_cast<int64_t>(end - begin);
+        entry.files.push_back(file);
+        std::string staging_path = table_dir_ + "/" + file.staging;
+        parquet_->write(buffer, begin, end, staging_path);
+        lakefs::fsync_path(staging_path);
+        entry.files.back().bytes = lakefs::file_size(staging_path);
+      }
+    }
+    if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
+  } catch (const RuntimeError&) {
+    remove_staged();
+    throw;
+  }
+
+  // 2. Publish the log entry: link() is the atomic commit point.
+  for (;;) {
+    try {
+      check_fence();
+    } catch (const StaleWriterError&) {
+      remove_staged();
+      throw;
+    }
+    entry.seq = last_seq_ + 1;
+    entry.timestamp_ms = now_micros() / 1000;
+    for (size_t i = 0; i < entry.files.size(); ++i) {
+      entry.files[i].path = final_rel(entry.files[i].partition, entry.seq, i);
+    }
+    std::string tmp = fmt::format("{}/.{:020d}.{}.tmp", log_dir_, entry.seq, file_id_);
+    std::string published = log_dir_ + "/" + commit_log_name(entry.seq);
+    bool done = false;
+    try {
+      lakefs::write_file_synced(tmp, commit_entry_to_json(entry));
+      done = lakefs::link_if_absent(tmp, published);
+      if (done) lakefs::fsync_path(log_dir_);
+      lakefs::remove_file(tmp);
+    } catch (const RuntimeError&) {
+      if (!done) {  // not committed: nothing may reference these files
+        remove_staged();
+        ::unlink(tmp.c_str());
+      }
+      throw;
+    }
+    if (done) break;
+    refresh_log();  // another writer took this seq; look at what it did
+  }
+  last_seq_ = entry.seq;
+  for (const auto& [stream, offset] : end_offsets) committed_[stream] = offset;
+
+  // 3. Move the files into place (open() rolls this forward after a crash).
+  std::set<std::string> dirs;
+  for (const auto& f : entry.files) {
+    std::string final_path = table_dir_ + "/" + f.path;
+    std::string dir = lakefs::parent_dir(final_path);
+    if (!dirs.count(dir) && !lakefs::exists(dir)) {
+      // New partition: make every new level durable in its parent.
+      std::string at = dir;
+      std::vector<std::string> created;
+      while (at.size() > table_dir_.size() && !lakefs::exists(at)) {
+        created.push_back(at);
+        at = lakefs::parent_dir(at);
+      }
+      lakefs::make_dirs(dir);
+      for (const std::string& d : created) lakefs::fsync_path(lakefs::parent_dir(d));
+    }
+    dirs.insert(dir);
+    lakefs::rename_path(table_dir_ + "/" + f.staging, final_path);
+  }
+  for (const std::string& dir : dirs) lakefs::fsync_path(dir);
+  if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
+
+  discard_buffer();
+  last_commit_ms_ = monotonic_millis();
+  return entry;
+}
+
+}  // namespace sluice

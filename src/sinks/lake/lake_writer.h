@@ -1,0 +1,123 @@
+// The lake sink: buffers columnar batches per Hive-style partition and
+// commits them as Parquet files plus one commit-log entry that also records
+// the source positions covered, so restarts resume exactly once.
+//
+// Commit protocol (crash-safe under SIGKILL at any point):
+//  1. each partition buffer is written to
+//     _sluice_staging/<writer>-<seq>-<n>.parquet.inprogress and fsynced;
+//  2. the log entry is written to _sluice_log/.<seq>.<writer>.tmp, fsynced and
+//     published with link(tmp, "<seq 20 digits>.json") -- THE commit point;
+//     EEXIST means another writer took that seq: re-read, re-check the fence,
+//     retry with the next seq;
+//  3. staging files are renamed to <partition>/part-<seq>-<n>-<writer>.parquet.
+// open() rolls committed-but-unrenamed files forward and deletes this
+// writer's unreferenced staging/tmp files, so the table always equals the log,
+// both as read through the log and through a plain glob of *.parquet.
+//
+// Threading: a LakeWriter is driven by one thread (append/commit/... are not
+// synchronized). Several LakeWriters, in one or many processes, may share a
+// table if they have distinct writer ids; they coordinate only through the
+// log. commit() blocks on file I/O and fsync.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.h"
+#include "core/batch.h"
+#include "core/error.h"
+#include "core/record.h"
+#include "sinks/lake/commit_log.h"
+#include "sinks/lake/lake_tools.h"
+
+namespace sluice {
+
+class ParquetWriter;
+class Partitioner;
+
+// What recovery returns.
+struct LakeState {
+  int64_t last_seq = 0;
+  SourceOffsets offsets;  // latest committed end offset per stream, across all entries
+  std::map<std::string, std::string>
+      meta;  // meta of the last entry of this writer_id (or last entry)
+};
+
+// Another writer committed the same stream positions: this writer is fenced
+// and must drop its buffer (discard_buffer) and re-read its positions.
+class StaleWriterError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+
+class LakeWriter {
+ public:
+  // The table directory is config.path + "/" + config.table. Throws
+  // RuntimeError if a partition key names a column missing from `schema`.
+  LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema, std::string timestamp_column,
+             std::string writer_id);
+  ~LakeWriter();
+  LakeWriter(const LakeWriter&) = delete;
+  LakeWriter& operator=(const LakeWriter&) = delete;
+
+  // Creates the directories, recovers (roll forward / roll back, see above)
+  // and returns the committed state. Must be called before commit().
+  LakeState open();
+
+  // Partitions the rows of `batch` (which follows the schema) into
+  // per-partition buffers.
+  void append(const RecordBatch& batch);
+
+  // True if a partition buffer reached rotate_max_rows or rotate_max_bytes,
+  // or rows are pending and commit_interval_ms passed since the last commit.
+  // `now_ms` is monotonic_millis().
+  bool should_commit(int64_t now_ms) const;
+  size_t buffered_rows() const { return buffered_rows_; }
+
+  // Writes every buffered partition to staging Parquet files (split by the
+  // rotation limits), fsyncs, atomically publishes the log entry, then moves
+  // the files into place. With no buffered rows it only records offsets.
+  // Throws StaleWriterError if, for a stream in start_offsets, the latest
+  // committed end offset in the log differs from its start offset (the
+  // buffer is kept; call discard_buffer()). Throws RuntimeError on I/O
+  // failure; if that happens after the commit point, open() finishes it.
+  LakeCommitEntry commit(const SourceOffsets& start_offsets, const SourceOffsets& end_offsets,
+                         const std::map<std::string, std::string>& meta);
+
+  // Drops uncommitted rows (after StaleWriterError or a revocation).
+  void discard_buffer();
+
+  const std::string& table_dir() const { return table_dir_; }
+  const std::string& writer_id() const { return writer_id_; }
+
+ private:
+  // Reads log entries published after last_seq_, advancing committed_.
+  void refresh_log();
+  void recover(const std::vector<LakeCommitEntry>& entries);
+  std::string staging_rel(int64_t seq, size_t n) const;
+  std::string final_rel(const std::string& partition, int64_t seq, size_t n) const;
+
+  LakeSinkConfig config_;
+  OutputSchema schema_;
+  std::string timestamp_column_;
+  std::string writer_id_;
+  std::string file_id_;  // writer_id_ made safe for file names
+  std::string table_dir_;
+  std::string log_dir_;
+  std::string staging_dir_;
+
+  std::unique_ptr<Partitioner> partitioner_;
+  std::unique_ptr<ParquetWriter> parquet_;
+  std::map<std::string, RecordBatch> buffers_;  // partition path -> rows
+  size_t buffered_rows_ = 0;
+
+  bool opened_ = false;
+  int64_t last_seq_ = 0;     // highest published seq seen
+  SourceOffsets committed_;  // latest committed end offset per stream
+  int64_t last_commit_ms_ = 0;
+};
+
+}  // namespace sluice

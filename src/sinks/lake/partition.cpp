@@ -1,0 +1,158 @@
+#include "sinks/lake/partition.h"
+
+#include <fmt/format.h>
+
+#include <climits>
+
+#include "core/error.h"
+#include "core/time.h"
+
+namespace sluice {
+
+namespace {
+
+bool is_safe_byte(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+// FNV-1a 64: stable across builds and platforms, unlike std::hash.
+uint64_t stable_hash(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+void append_two_digits(std::string& out, int v) {
+  out += static_cast<char>('0' + (v / 10) % 10);
+  out += static_cast<char>('0' + v % 10);
+}
+
+std::string value_text(const Column& column, size_t row) {
+  switch (column.type()) {
+    case ColumnType::kString:
+      return std::string(column.string_at(row));
+    case ColumnType::kInt32:
+      return std::to_string(column.int32_at(row));
+    case ColumnType::kInt64:
+      return std::to_string(column.int64_at(row));
+    case ColumnType::kDouble:
+      return fmt::format("{}", column.double_at(row));
+    case ColumnType::kBool:
+      return column.bool_at(row) ? "true" : "false";
+    case ColumnType::kTimestamp:
+      return format_iso8601(column.int64_at(row));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string sanitize_partition_value(std::string_view value) {
+  if (value.empty()) return std::string(kHiveDefaultPartition);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    if (is_safe_byte(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (out == ".") out = "%2E";
+  if (out == "..") out = "%2E%2E";
+  if (out.size() > kMaxPartitionValueBytes) {
+    // Cut on a character boundary of the encoding (never inside "%XX").
+    size_t keep = kMaxPartitionValueBytes - 17;
+    if (keep >= 1 && out[keep - 1] == '%')
+      keep -= 1;
+    else if (keep >= 2 && out[keep - 2] == '%')
+      keep -= 2;
+    out.resize(keep);
+    out += fmt::format("_{:016x}", stable_hash(value));
+  }
+  return out;
+}
+
+Partitioner::Partitioner(const std::vector<PartitionKey>& keys, const OutputSchema& schema,
+                         const std::string& timestamp_column) {
+  auto find = [&](const std::string& name) -> int {
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (schema[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  for (const auto& key : keys) {
+    Key k;
+    k.kind = key.kind;
+    k.dir_name = sanitize_partition_value(key.name);
+    if (key.kind == PartitionKey::kField) {
+      k.column = find(key.field);
+      if (k.column < 0) {
+        throw RuntimeError("lake: partition key '" + key.name + "' names unknown column '" +
+                           key.field + "'");
+      }
+    } else {
+      const std::string& column = timestamp_column.empty() ? key.field : timestamp_column;
+      k.column = find(column);
+      if (k.column < 0) {
+        throw RuntimeError("lake: partition key '" + key.name + "' needs timestamp column '" +
+                           column + "', which is not in the output schema");
+      }
+      ColumnType type = schema[k.column].type;
+      if (type != ColumnType::kTimestamp && type != ColumnType::kInt64) {
+        throw RuntimeError("lake: partition key '" + key.name + "': column '" + column +
+                           "' is not a timestamp");
+      }
+    }
+    keys_.push_back(std::move(k));
+  }
+}
+
+void Partitioner::path_of(const RecordBatch& batch, size_t row, std::string& out) {
+  out.clear();
+  for (const Key& key : keys_) {
+    if (!out.empty()) out += '/';
+    out += key.dir_name;
+    out += '=';
+    const Column& column = batch.columns[key.column];
+    if (column.is_null(row)) {
+      out += kHiveDefaultPartition;
+      continue;
+    }
+    if (key.kind == PartitionKey::kField) {
+      out += sanitize_partition_value(value_text(column, row));
+      continue;
+    }
+    int64_t ts = column.int64_at(row);
+    int64_t hour = ts >= 0 ? ts / 3600000000LL : (ts - 3599999999LL) / 3600000000LL;
+    if (hour != cached_hour_) {
+      cached_civil_ = to_civil(ts);
+      cached_hour_ = hour;
+    }
+    switch (key.kind) {
+      case PartitionKey::kYear:
+        out += std::to_string(cached_civil_.year);
+        break;
+      case PartitionKey::kMonth:
+        append_two_digits(out, cached_civil_.month);
+        break;
+      case PartitionKey::kDay:
+        append_two_digits(out, cached_civil_.day);
+        break;
+      case PartitionKey::kHour:
+        append_two_digits(out, cached_civil_.hour);
+        break;
+      case PartitionKey::kField:
+        break;
+    }
+  }
+}
+
+}  // namespace sluice
