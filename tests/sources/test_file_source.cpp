@@ -253,6 +253,28 @@ TEST(FileSource, FollowPicksUpAppendedLinesAndNewFiles) {
   EXPECT_EQ(got[2], "new file");
 }
 
+TEST(FileSource, FollowRestartsATruncatedFile) {
+  TempDir dir;
+  write_file(dir.file("t.log"), "old line one\nold line two\n");
+  FileSource source(config(dir.file("t.log"), true), {});
+  RawBatch batch;
+  ASSERT_TRUE(source.read(batch, 20));
+  ASSERT_EQ(batch.records.size(), 2u);
+  write_file(dir.file("t.log"), "new\n");  // copytruncate-style rotation
+  std::vector<Line> got;
+  for (int i = 0; i < 100 && got.empty(); ++i) {
+    ASSERT_TRUE(source.read(batch, 50));
+    for (const auto& r : batch.records) {
+      got.push_back(
+          Line{batch.streams[r.position.stream], r.position.offset, std::string(batch.bytes(r))});
+    }
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].text, "new");
+  EXPECT_EQ(got[0].offset, 0);
+  EXPECT_EQ(batch.next_offsets["file:" + dir.file("t.log")], 4);
+}
+
 TEST(FileSource, FollowWaitsForAFileThatDoesNotExistYet) {
   TempDir dir;
   FileSource source(config(dir.file("later.log"), true), {});

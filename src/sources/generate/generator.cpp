@@ -359,6 +359,9 @@ void Generator::fill(int64_t first, int64_t count, RawBatch& out) const {
     RawRecord r;
     r.begin = static_cast<uint32_t>(out.arena.size());
     event(i, out.arena);
+    if (out.arena.size() > UINT32_MAX) {
+      throw std::length_error("generator batch exceeds 4 GiB; use smaller counts");
+    }
     r.length = static_cast<uint32_t>(out.arena.size() - r.begin);
     r.position = SourcePosition{stream, i};
     out.records.push_back(r);
