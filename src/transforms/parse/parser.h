@@ -1,0 +1,77 @@
+// JSON parse + validate + preprocess in one pass: turns a RawBatch of NDJSON
+// records into columnar output rows (flattened, defaulted, with metadata
+// columns) plus a list of rejects. Shared by the streaming path and batch ETL.
+//
+// Threading: a Parser is used by one thread at a time (it owns a reusable
+// simdjson parser and scratch buffers). Several Parsers built from the same
+// config may run in parallel on different batches; they share nothing.
+// Construction compiles the schema once (regexes, defaults, column plan) and
+// may throw std::invalid_argument; process() never throws for bad input
+// records: they become Rejects.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.h"
+#include "core/batch.h"
+#include "core/record.h"
+#include "core/schema.h"
+
+namespace sluice {
+
+// Why one input record was not accepted.
+struct Reject {
+  uint32_t record_index = 0;  // index into RawBatch::records
+  std::string field;          // dotted path, e.g. "user_actions[2].action"; empty for record-level
+  // One of: "json", "utf8", "record_size", "depth", "required", "null", "type",
+  // "range", "regex", "enum", "max_length".
+  std::string rule;
+  std::string message;  // human readable, with the offending value (truncated)
+};
+
+struct ParseStats {
+  int64_t records_in = 0;
+  int64_t records_accepted = 0;
+  int64_t records_rejected = 0;
+  int64_t rows_out = 0;
+};
+
+// Columns produced for `schema` under `transforms`: top-level scalars in
+// schema order (struct `s` member `m` -> `s_m`), the flattened list's element
+// members (`prefix + member`) and index column where the list was, then the
+// ingest timestamp and source type columns if configured.
+// Throws std::invalid_argument for impossible combinations (a list that is not
+// flattened, flatten of a missing or non-list field, duplicate column names).
+OutputSchema derive_output_schema(const Schema& schema, const TransformsConfig& transforms);
+
+class Parser {
+ public:
+  // Throws std::invalid_argument (with an explanation) when the schema and
+  // transforms cannot work together, a regex does not compile, or a default
+  // cannot be converted to its field's type.
+  Parser(const Schema& schema, const TransformsConfig& transforms, const LimitsConfig& limits);
+  ~Parser();
+  Parser(Parser&&) noexcept;
+  Parser& operator=(Parser&&) noexcept;
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // Valid for the lifetime of this Parser.
+  const OutputSchema& output_schema() const;
+
+  // Appends the accepted rows of `in` to `out` (constructed from
+  // output_schema()); one Reject per rejected record is appended to
+  // `rejects`. A record is all or nothing: a rejected record adds no row.
+  // `ingest_time` is the ingest timestamp column's value (UTC micros).
+  void process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& rejects,
+               ParseStats& stats, int64_t ingest_time);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice
