@@ -94,6 +94,54 @@ TEST(Partitioner, FieldKeysUseStringForm) {
   EXPECT_EQ(path, "n=__HIVE_DEFAULT_PARTITION__/flag=true");
 }
 
+TEST(Partitioner, SamePartitionMatchesPathEquality) {
+  OutputSchema schema = all_types_schema();
+  Partitioner p({{"hour", "ts", PartitionKey::kHour}, {"d", "d", PartitionKey::kField}}, schema,
+                "ts");
+  RecordBatch b(schema);
+  add_row(b, "x", 1, 0, 1.5, true, ts_of("2024-03-01T13:00:00Z"));
+  add_row(b, "x", 1, 1, 1.5, true, ts_of("2024-03-01T13:59:59Z"));
+  add_row(b, "x", 1, 2, 1.5, true, ts_of("2024-03-01T14:00:00Z"));
+  add_row(b, "x", 1, 3, 2.5, true, ts_of("2024-03-01T13:10:00Z"));
+  add_row(b, "x", 1, 4, std::nullopt, true, ts_of("2024-03-01T13:10:00Z"));
+  add_row(b, "x", 1, 5, 1.5, true, std::nullopt);
+  add_row(b, "x", 1, 6, 1.5, true, ts_of("1969-12-31T23:59:59Z"));
+  add_row(b, "x", 1, 7, 1.5, true, ts_of("1969-12-31T23:00:00Z"));
+  for (size_t i = 0; i < b.rows(); ++i) {
+    for (size_t j = 0; j < b.rows(); ++j) {
+      std::string pi, pj;
+      p.path_of(b, i, pi);
+      p.path_of(b, j, pj);
+      EXPECT_EQ(p.same_partition(b, i, j), pi == pj) << pi << " vs " << pj;
+    }
+  }
+  EXPECT_TRUE(p.same_partition(b, 0, 1));
+  EXPECT_TRUE(p.same_partition(b, 6, 7));
+}
+
+// Rows of interleaved partitions land in the right buffers.
+TEST(Partitioner, InterleavedPartitionsAreGathered) {
+  TempDir tmp;
+  OutputSchema schema = all_types_schema();
+  LakeWriter writer(lake_config(tmp.path(), {{"s", "s", PartitionKey::kField}}), schema, "ts",
+                    "w1");
+  writer.open();
+  RecordBatch b(schema);
+  for (int i = 0; i < 30; ++i) add_row(b, i % 3 == 0 ? "a" : "b", i, i, 1.0, true, 0);
+  writer.append(b);
+  writer.append(b);  // second batch: buffers are no longer empty
+  LakeCommitEntry e = writer.commit({}, {}, {});
+  ASSERT_EQ(e.files.size(), 2u);
+  EXPECT_EQ(e.files[0].partition, "s=a");
+  EXPECT_EQ(e.files[0].rows, 20);
+  EXPECT_EQ(e.files[1].rows, 40);
+  DuckDb db(1);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM read_parquet(" +
+                              sql_quote(tmp.path() + "/events/s=a/*.parquet") +
+                              ", hive_partitioning=false) WHERE s = 'a' AND i64 % 3 = 0"),
+            20);
+}
+
 TEST(Partitioner, RejectsUnknownColumns) {
   OutputSchema schema = all_types_schema();
   EXPECT_THROW(Partitioner({{"k", "nope", PartitionKey::kField}}, schema, "ts"), RuntimeError);

@@ -151,17 +151,22 @@ void LakeWriter::append(const RecordBatch& batch) {
   }
   const size_t rows = batch.rows();
   std::string path;
-  std::string last_path;
-  RecordBatch* target = nullptr;
-  for (size_t row = 0; row < rows; ++row) {
-    partitioner_->path_of(batch, row, path);
-    if (target == nullptr || path != last_path) {
-      auto it = buffers_.find(path);
-      if (it == buffers_.end()) it = buffers_.emplace(path, RecordBatch(schema_)).first;
-      target = &it->second;
-      last_path = path;
+  // Rows arrive mostly grouped by partition (same hour, same device type):
+  // handle runs of rows with one partition lookup each.
+  size_t run_begin = 0;
+  while (run_begin < rows) {
+    size_t run_end = run_begin + 1;
+    while (run_end < rows && partitioner_->same_partition(batch, run_begin, run_end)) ++run_end;
+    partitioner_->path_of(batch, run_begin, path);
+    auto it = buffers_.find(path);
+    if (it == buffers_.end()) it = buffers_.emplace(path, RecordBatch(schema_)).first;
+    RecordBatch& target = it->second;
+    if (run_begin == 0 && run_end == rows && target.rows() == 0) {
+      target.columns = batch.columns;  // whole batch, one partition: bulk copy
+    } else {
+      for (size_t row = run_begin; row < run_end; ++row) target.append_row(batch, row);
     }
-    target->append_row(batch, row);
+    run_begin = run_end;
   }
   buffered_rows_ += rows;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <climits>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -115,6 +116,50 @@ Partitioner::Partitioner(const std::vector<PartitionKey>& keys, const OutputSche
   }
 }
 
+namespace {
+int64_t hour_of(int64_t ts) {
+  return ts >= 0 ? ts / 3600000000LL : (ts - 3599999999LL) / 3600000000LL;
+}
+
+bool same_value(const Column& column, size_t a, size_t b) {
+  bool null_a = column.is_null(a);
+  if (null_a || column.is_null(b)) return null_a == column.is_null(b);
+  switch (column.type()) {
+    case ColumnType::kString:
+      return column.string_at(a) == column.string_at(b);
+    case ColumnType::kInt32:
+      return column.int32_at(a) == column.int32_at(b);
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
+      return column.int64_at(a) == column.int64_at(b);
+    case ColumnType::kDouble: {  // equal bits print equally
+      double x = column.double_at(a), y = column.double_at(b);
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    case ColumnType::kBool:
+      return column.bool_at(a) == column.bool_at(b);
+  }
+  return false;
+}
+}  // namespace
+
+bool Partitioner::same_partition(const RecordBatch& batch, size_t a, size_t b) const {
+  for (const Key& key : keys_) {
+    const Column& column = batch.columns[key.column];
+    if (key.kind == PartitionKey::kField) {
+      if (!same_value(column, a, b)) return false;
+      continue;
+    }
+    bool null_a = column.is_null(a);
+    if (null_a || column.is_null(b)) {
+      if (null_a != column.is_null(b)) return false;
+      continue;
+    }
+    if (hour_of(column.int64_at(a)) != hour_of(column.int64_at(b))) return false;
+  }
+  return true;
+}
+
 void Partitioner::path_of(const RecordBatch& batch, size_t row, std::string& out) {
   out.clear();
   for (const Key& key : keys_) {
@@ -131,7 +176,7 @@ void Partitioner::path_of(const RecordBatch& batch, size_t row, std::string& out
       continue;
     }
     int64_t ts = column.int64_at(row);
-    int64_t hour = ts >= 0 ? ts / 3600000000LL : (ts - 3599999999LL) / 3600000000LL;
+    int64_t hour = hour_of(ts);
     if (hour != cached_hour_) {
       cached_civil_ = to_civil(ts);
       cached_hour_ = hour;

@@ -42,6 +42,9 @@ class Partitioner {
   // Relative directory of row `row` ("" when there are no keys), no trailing
   // slash, e.g. "year=2024/month=03/day=01/hour=13".
   void path_of(const RecordBatch& batch, size_t row, std::string& out);
+  // True if rows `a` and `b` of `batch` have the same partition path; much
+  // cheaper than comparing path_of() results.
+  bool same_partition(const RecordBatch& batch, size_t a, size_t b) const;
 
  private:
   struct Key {
