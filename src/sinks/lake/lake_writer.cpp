@@ -52,6 +52,18 @@ LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
 
 LakeWriter::~LakeWriter() = default;
 
+void LakeWriter::make_partition_dir(const std::string& dir) const {
+  if (lakefs::exists(dir)) return;
+  // A new partition: every new level must be durable in its parent.
+  std::vector<std::string> created;
+  for (std::string at = dir; at.size() > table_dir_.size() && !lakefs::exists(at);
+       at = lakefs::parent_dir(at)) {
+    created.push_back(at);
+  }
+  lakefs::make_dirs(dir);
+  for (const std::string& d : created) lakefs::fsync_path(lakefs::parent_dir(d));
+}
+
 std::string LakeWriter::staging_rel(int64_t seq, size_t n) const {
   return fmt::format("{}/{}-{:020d}-{}{}", kLakeStagingDir, file_id_, seq, n, kStagingSuffix);
 }
@@ -102,7 +114,7 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
       std::string staging_path = table_dir_ + "/" + f.staging;
       if (!lakefs::exists(staging_path)) continue;  // verify_table reports it
       std::string dir = lakefs::parent_dir(final_path);
-      lakefs::make_dirs(dir);
+      make_partition_dir(dir);
       // Another process may finish the same rename concurrently: ENOENT is fine.
       lakefs::rename_path(staging_path, final_path);
       lakefs::fsync_path(dir);
@@ -286,31 +298,20 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   }
   last_seq_ = entry.seq;
   for (const auto& [stream, offset] : end_offsets) committed_[stream] = offset;
+  discard_buffer();  // committed: a retry after a failure below must not write them again
+  last_commit_ms_ = monotonic_millis();
 
   // 3. Move the files into place (open() rolls this forward after a crash).
   std::set<std::string> dirs;
   for (const auto& f : entry.files) {
     std::string final_path = table_dir_ + "/" + f.path;
     std::string dir = lakefs::parent_dir(final_path);
-    if (!dirs.count(dir) && !lakefs::exists(dir)) {
-      // New partition: make every new level durable in its parent.
-      std::string at = dir;
-      std::vector<std::string> created;
-      while (at.size() > table_dir_.size() && !lakefs::exists(at)) {
-        created.push_back(at);
-        at = lakefs::parent_dir(at);
-      }
-      lakefs::make_dirs(dir);
-      for (const std::string& d : created) lakefs::fsync_path(lakefs::parent_dir(d));
-    }
+    if (!dirs.count(dir)) make_partition_dir(dir);
     dirs.insert(dir);
     lakefs::rename_path(table_dir_ + "/" + f.staging, final_path);
   }
   for (const std::string& dir : dirs) lakefs::fsync_path(dir);
   if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
-
-  discard_buffer();
-  last_commit_ms_ = monotonic_millis();
   return entry;
 }
 

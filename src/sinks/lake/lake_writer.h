@@ -17,7 +17,8 @@
 // Threading: a LakeWriter is driven by one thread (append/commit/... are not
 // synchronized). Several LakeWriters, in one or many processes, may share a
 // table if they have distinct writer ids; they coordinate only through the
-// log. commit() blocks on file I/O and fsync.
+// log. A writer id must not be used by two live processes at once (open()
+// deletes that id's uncommitted files). commit() blocks on file I/O and fsync.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +56,8 @@ class StaleWriterError : public RuntimeError {
 
 class LakeWriter {
  public:
-  // The table directory is config.path + "/" + config.table. Throws
+  // The table directory is config.path + "/" + config.table (the table name
+  // and writer id are percent-encoded like partition values). Throws
   // RuntimeError if a partition key names a column missing from `schema`.
   LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema, std::string timestamp_column,
              std::string writer_id);
@@ -83,7 +85,8 @@ class LakeWriter {
   // Throws StaleWriterError if, for a stream in start_offsets, the latest
   // committed end offset in the log differs from its start offset (the
   // buffer is kept; call discard_buffer()). Throws RuntimeError on I/O
-  // failure; if that happens after the commit point, open() finishes it.
+  // failure; if that happens after the commit point, the buffer is already
+  // dropped and open() finishes moving the files.
   LakeCommitEntry commit(const SourceOffsets& start_offsets, const SourceOffsets& end_offsets,
                          const std::map<std::string, std::string>& meta);
 
@@ -97,6 +100,8 @@ class LakeWriter {
   // Reads log entries published after last_seq_, advancing committed_.
   void refresh_log();
   void recover(const std::vector<LakeCommitEntry>& entries);
+  // mkdir -p below the table dir, fsyncing the parent of each new level.
+  void make_partition_dir(const std::string& dir) const;
   std::string staging_rel(int64_t seq, size_t n) const;
   std::string final_rel(const std::string& partition, int64_t seq, size_t n) const;
 
