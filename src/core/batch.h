@@ -74,9 +74,8 @@ class Column {
 
  private:
   void push_fixed(const void* p, size_t n) {
-    size_t at = fixed_.size();
-    fixed_.resize(at + n);
-    std::memcpy(fixed_.data() + at, p, n);
+    const uint8_t* b = static_cast<const uint8_t*>(p);
+    fixed_.insert(fixed_.end(), b, b + n);
     valid_.push_back(1);
   }
   template <typename T>

@@ -47,7 +47,7 @@ class FileBatchSource final : public BatchSource {
 class GenerateBatchSource final : public BatchSource {
  public:
   GenerateBatchSource(const GenerateSourceConfig& c, const SourceOffsets& resume)
-      : config_(c), generator_(make_options(c)) {
+      : config_(c), generator_(generator_options(c)) {
     stream_ = "generate:" + c.family;
     if (auto it = resume.find(stream_); it != resume.end()) next_ = it->second;
     started_ms_ = monotonic_millis();
@@ -72,15 +72,6 @@ class GenerateBatchSource final : public BatchSource {
   }
 
  private:
-  static GeneratorOptions make_options(const GenerateSourceConfig& c) {
-    GeneratorOptions o;
-    o.family = c.family;
-    o.seed = c.seed;
-    o.duplicates_pct = c.duplicates_pct;
-    o.malformed_pct = c.malformed_pct;
-    o.late_pct = c.late_pct;
-    return o;
-  }
   GenerateSourceConfig config_;
   Generator generator_;
   std::string stream_;
