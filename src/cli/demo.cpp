@@ -29,7 +29,9 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
                        {"source.kafka.group", "sluice-demo"},
                        {"sink.lake.path", "'" + a.lake + "'"},
                        {"sink.dlq.path", "'" + a.lake + "/_dlq/clickstream.ndjson'"},
-                       {"sink.lake.rotate.max_seconds", "2"}};
+                       {"sink.lake.rotate.max_seconds", "2"},
+                       // Short fetch waits: the producer runs only a small window ahead.
+                       {"source.kafka.properties", "{fetch.wait.max.ms: '10', session.timeout.ms: '10000'}"}};
   PipelineConfig config = load_pipeline_from_string(kClickstreamPipeline, "<embedded clickstream.yaml>", o);
 
   std::atomic<int64_t> consumed{0};
@@ -47,10 +49,9 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
       Generator gen(g);
       KafkaProducer producer(broker.bootstraps(), {});
       std::string line;
-      const int64_t window = 5000LL * a.partitions;
+      const int64_t window = 1500LL * a.partitions;
       for (int64_t i = 0; i < a.events && !stop.load() && !stop_all.load(); ++i) {
         while (i - consumed.load() > window && !stop.load() && !stop_all.load()) {
-          producer.flush(10);
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
         line.clear();
