@@ -512,6 +512,8 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
   c.file = file;
   if (!root["name"]) r.fail(root, "name", "missing required key");
   c.name = r.str(root["name"], "name");
+  if (!root["source"]) r.fail(root, "source", "missing required key");
+  parse_source(r, root["source"], c.source);
   if (!root["schema"]) r.fail(root, "schema", "missing required key");
   const YAML::Node& s = root["schema"];
   r.check_keys(s, "schema", {"timestamp_field", "fields"});
@@ -525,8 +527,6 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
              "'" + c.schema.timestamp_field + "' is not a top-level timestamp field");
     }
   }
-  if (!root["source"]) r.fail(root, "source", "missing required key");
-  parse_source(r, root["source"], c.source);
   if (root["transforms"])
     parse_transforms(r, root["transforms"], c.schema, c.transforms);
   else
