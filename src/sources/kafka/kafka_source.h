@@ -36,6 +36,8 @@ class KafkaSource {
   // Creates the consumer and subscribes to config.topics. Throws RuntimeError
   // on a bad librdkafka property (naming it) or a failed subscribe.
   KafkaSource(const KafkaSourceConfig& config, PositionLookup lookup);
+  // Calls close() if it was not called (so the revoke callback may run here:
+  // keep what it references alive, or close() first). Errors are logged.
   ~KafkaSource();
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
