@@ -5,24 +5,34 @@ namespace sluice::cli {
 Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   auto* run = app.add_subcommand("run", "Run a pipeline: stream from its source into the lake");
   run->add_option("pipeline", run_.pipeline, "pipeline YAML file")->required();
-  run->add_option("--input", run_.input, "read this file, directory, glob or '-' (stdin) instead of the pipeline's source");
-  run->add_option("--brokers", run_.brokers, "Kafka bootstrap servers (switches the source to Kafka)");
+  run->add_option(
+      "--input", run_.input,
+      "read this file, directory, glob or '-' (stdin) instead of the pipeline's source");
+  run->add_option("--brokers", run_.brokers,
+                  "Kafka bootstrap servers (switches the source to Kafka)");
   run->add_option("--topic", run_.topic, "Kafka topic");
   run->add_option("--group", run_.group, "Kafka consumer group");
   run->add_option("--lake", run_.lake, "lake root directory (overrides sink.lake.path)");
   run->add_option("--dlq", run_.dlq, "dead-letter file (overrides sink.dlq.path)");
-  run->add_option("--set", run_.sets, "override a config value: KEY=VALUE, e.g. sink.lake.table=t2");
-  run->add_option("--writer-id", run_.writer_id, "stable name of this process among writers of the table")
+  run->add_option("--set", run_.sets,
+                  "override a config value: KEY=VALUE, e.g. sink.lake.table=t2");
+  run->add_option("--writer-id", run_.writer_id,
+                  "stable name of this process among writers of the table")
       ->capture_default_str();
-  run->add_option("--stop-after", run_.stop_after, "stop after reading this many events (0: never)");
-  run->add_option("--idle-stop-ms", run_.idle_stop_ms, "stop after this long without input (0: never)");
+  run->add_option("--stop-after", run_.stop_after,
+                  "stop after reading this many events (0: never)");
+  run->add_option("--idle-stop-ms", run_.idle_stop_ms,
+                  "stop after this long without input (0: never)");
   run->add_flag("--quiet", run_.quiet, "no progress lines");
   run->callback([this] { chosen_ = [this] { return run_command(run_, stop_); }; });
 
-  auto* validate = app.add_subcommand("validate", "Check a pipeline file; exit 3 naming file, line and key");
+  auto* validate =
+      app.add_subcommand("validate", "Check a pipeline file; exit 3 naming file, line and key");
   validate->add_option("pipeline", validate_.pipeline, "pipeline YAML file")->required();
   validate->add_option("--set", validate_.sets, "override a config value: KEY=VALUE");
-  validate->callback([this] { chosen_ = [this] { return validate_command(validate_.pipeline, validate_.sets); }; });
+  validate->callback([this] {
+    chosen_ = [this] { return validate_command(validate_.pipeline, validate_.sets); };
+  });
 
   auto* gen = app.add_subcommand("generate", "Write realistic events of one family (NDJSON)");
   gen->add_option("family", generate_.family, "clickstream, user_events or iot")
@@ -30,27 +40,33 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
       ->check(CLI::IsMember({"clickstream", "user_events", "iot"}));
   gen->add_option("--count", generate_.count, "number of events")->capture_default_str();
   gen->add_option("--rate", generate_.rate, "events per second (0: as fast as possible)");
-  gen->add_option("--duplicates", generate_.duplicates, "percent of events repeated (producer retries)");
+  gen->add_option("--duplicates", generate_.duplicates,
+                  "percent of events repeated (producer retries)");
   gen->add_option("--malformed", generate_.malformed, "percent of malformed events");
   gen->add_option("--late", generate_.late, "percent of late (out-of-order) events");
-  gen->add_option("--seed", generate_.seed, "random seed (same seed, same events)")->capture_default_str();
+  gen->add_option("--seed", generate_.seed, "random seed (same seed, same events)")
+      ->capture_default_str();
   gen->add_option("--start", generate_.start, "index of the first event (resume a sequence)");
   gen->add_option("--output,-o", generate_.output, "PATH, '-' for stdout, or kafka://BROKERS/TOPIC")
       ->capture_default_str();
   gen->callback([this] { chosen_ = [this] { return generate_command(generate_, stop_); }; });
 
-  auto* demo = app.add_subcommand("demo", "Dev broker + generator + clickstream pipeline into ./lake");
+  auto* demo =
+      app.add_subcommand("demo", "Dev broker + generator + clickstream pipeline into ./lake");
   demo->add_option("--events", demo_.events, "events to generate")->capture_default_str();
   demo->add_option("--lake", demo_.lake, "lake root directory")->capture_default_str();
   demo->add_option("--partitions", demo_.partitions, "topic partitions")->capture_default_str();
-  demo->add_option("--malformed", demo_.malformed, "percent of malformed events")->capture_default_str();
+  demo->add_option("--malformed", demo_.malformed, "percent of malformed events")
+      ->capture_default_str();
   demo->add_option("--duplicates", demo_.duplicates, "percent of duplicate events");
   demo->add_option("--seed", demo_.seed, "random seed")->capture_default_str();
   demo->callback([this] { chosen_ = [this] { return demo_command(demo_, stop_); }; });
 
-  auto* broker = app.add_subcommand("dev-broker", "Run librdkafka's mock Kafka cluster on loopback until stopped");
+  auto* broker = app.add_subcommand(
+      "dev-broker", "Run librdkafka's mock Kafka cluster on loopback until stopped");
   broker->add_option("--port", broker_.port, "port of the broker (0: any free port)");
-  broker->add_option("--partitions", broker_.partitions, "partitions per topic")->capture_default_str();
+  broker->add_option("--partitions", broker_.partitions, "partitions per topic")
+      ->capture_default_str();
   broker->add_option("--topic", broker_.topics, "topic to create (repeatable)");
   broker->callback([this] { chosen_ = [this] { return dev_broker_command(broker_, stop_); }; });
 
@@ -66,6 +82,8 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   }
 }
 
-int Commands::run() { return chosen_ ? chosen_() : 2; }
+int Commands::run() {
+  return chosen_ ? chosen_() : 2;
+}
 
 }  // namespace sluice::cli

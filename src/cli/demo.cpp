@@ -21,18 +21,21 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   const std::string topic = "clickstream";
   broker.create_topic(topic, a.partitions);
   std::fprintf(stderr, "[sluice] demo: dev broker at %s, topic %s (%d partitions), %lld events\n",
-               broker.bootstraps().c_str(), topic.c_str(), a.partitions, static_cast<long long>(a.events));
+               broker.bootstraps().c_str(), topic.c_str(), a.partitions,
+               static_cast<long long>(a.events));
 
-  ConfigOverrides o = {{"source.type", "kafka"},
-                       {"source.kafka.brokers", "'" + broker.bootstraps() + "'"},
-                       {"source.kafka.topic", topic},
-                       {"source.kafka.group", "sluice-demo"},
-                       {"sink.lake.path", "'" + a.lake + "'"},
-                       {"sink.dlq.path", "'" + a.lake + "/_dlq/clickstream.ndjson'"},
-                       {"sink.lake.rotate.max_seconds", "2"},
-                       // Short fetch waits: the producer runs only a small window ahead.
-                       {"source.kafka.properties", "{fetch.wait.max.ms: '10', session.timeout.ms: '10000'}"}};
-  PipelineConfig config = load_pipeline_from_string(kClickstreamPipeline, "<embedded clickstream.yaml>", o);
+  ConfigOverrides o = {
+      {"source.type", "kafka"},
+      {"source.kafka.brokers", "'" + broker.bootstraps() + "'"},
+      {"source.kafka.topic", topic},
+      {"source.kafka.group", "sluice-demo"},
+      {"sink.lake.path", "'" + a.lake + "'"},
+      {"sink.dlq.path", "'" + a.lake + "/_dlq/clickstream.ndjson'"},
+      {"sink.lake.rotate.max_seconds", "2"},
+      // Short fetch waits: the producer runs only a small window ahead.
+      {"source.kafka.properties", "{fetch.wait.max.ms: '10', session.timeout.ms: '10000'}"}};
+  PipelineConfig config =
+      load_pipeline_from_string(kClickstreamPipeline, "<embedded clickstream.yaml>", o);
 
   std::atomic<int64_t> consumed{0};
   std::atomic<bool> producer_failed{false};
@@ -96,11 +99,13 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
     throw;
   }
   producer_thread.join();
-  std::printf("sluice demo: clickstream -> %s/clickstream\n%s", a.lake.c_str(), format_summary(s).c_str());
+  std::printf("sluice demo: clickstream -> %s/clickstream\n%s", a.lake.c_str(),
+              format_summary(s).c_str());
   std::printf("dlq:             %s\n", config.dlq.path.c_str());
   std::printf("inspect:         sluice lake ls %s/clickstream; sluice lake verify %s/clickstream\n",
               a.lake.c_str(), a.lake.c_str());
-  if (producer_failed.load()) throw RuntimeError("demo: producing events into the dev broker failed");
+  if (producer_failed.load())
+    throw RuntimeError("demo: producing events into the dev broker failed");
   return kExitOk;
 }
 

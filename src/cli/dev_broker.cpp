@@ -15,7 +15,8 @@ int dev_broker_command(const DevBrokerArgs& a, const std::atomic<bool>& stop) {
   for (const auto& t : a.topics) broker.create_topic(t, a.partitions);
   std::printf("%s\n", broker.bootstraps().c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "[sluice] dev broker listening on %s; Ctrl-C to stop\n", broker.bootstraps().c_str());
+  std::fprintf(stderr, "[sluice] dev broker listening on %s; Ctrl-C to stop\n",
+               broker.bootstraps().c_str());
   while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   return kExitOk;
 }

@@ -31,7 +31,8 @@ int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop) {
     if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size()) {
       throw CLI::ValidationError("--output", "expected kafka://BROKERS/TOPIC");
     }
-    producer = std::make_unique<KafkaProducer>(rest.substr(0, slash), std::map<std::string, std::string>{});
+    producer = std::make_unique<KafkaProducer>(rest.substr(0, slash),
+                                               std::map<std::string, std::string>{});
     topic = rest.substr(slash + 1);
   } else if (a.output == "-") {
     out = stdout;
@@ -74,14 +75,15 @@ int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop) {
   if (producer) {
     producer->flush(60000);
     if (producer->failed() > 0) {
-      throw RuntimeError("kafka delivery failed for " + std::to_string(producer->failed()) + " events");
+      throw RuntimeError("kafka delivery failed for " + std::to_string(producer->failed()) +
+                         " events");
     }
   }
   if (close_out && std::fclose(out) != 0) throw RuntimeError("close failed: " + a.output);
   if (out == stdout) std::fflush(stdout);
   if (out != stdout) {
-    std::fprintf(stderr, "[sluice] generated %lld %s events to %s\n", static_cast<long long>(written),
-                 a.family.c_str(), a.output.c_str());
+    std::fprintf(stderr, "[sluice] generated %lld %s events to %s\n",
+                 static_cast<long long>(written), a.family.c_str(), a.output.c_str());
   }
   return kExitOk;
 }

@@ -1,7 +1,7 @@
 // sluice: one binary, one subcommand per job. Exit codes: 0 ok, 1 runtime
 // error, 2 usage error, 3 config error, 4 lake verify found problems.
-#include <CLI/CLI.hpp>
 #include <signal.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -12,7 +12,9 @@
 
 namespace {
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+  g_stop.store(true);
+}
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -59,7 +59,8 @@ class GenerateBatchSource final : public BatchSource {
     if (config_.count > 0) n = std::min(n, config_.count - next_);
     if (config_.rate > 0) {
       // Pace by rate: how many events are due by now.
-      int64_t due = first_ + static_cast<int64_t>((monotonic_millis() - started_ms_) * config_.rate / 1000.0);
+      int64_t due =
+          first_ + static_cast<int64_t>((monotonic_millis() - started_ms_) * config_.rate / 1000.0);
       if (due <= next_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         return true;
@@ -82,7 +83,8 @@ class GenerateBatchSource final : public BatchSource {
 
 class KafkaBatchSource final : public BatchSource {
  public:
-  KafkaBatchSource(const KafkaSourceConfig& c, PositionLookup lookup) : source_(c, std::move(lookup)) {}
+  KafkaBatchSource(const KafkaSourceConfig& c, PositionLookup lookup)
+      : source_(c, std::move(lookup)) {}
   bool poll(RawBatch& out, int timeout_ms) override {
     source_.poll(out, timeout_ms);
     return true;
@@ -118,7 +120,8 @@ class WorkQueue {
   // Waits up to timeout for an item; nullptr on timeout.
   std::unique_ptr<Work> pop(int timeout_ms) {
     std::unique_lock lock(mu_);
-    if (!not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !queue_.empty(); })) {
+    if (!not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                             [&] { return !queue_.empty(); })) {
       return nullptr;
     }
     auto w = std::move(queue_.front());
@@ -169,7 +172,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::optional<DlqWriter> dlq;
   if (!config_.dlq.path.empty()) {
     int64_t keep = 0;
-    if (auto it = state.meta.find("dlq_bytes"); it != state.meta.end()) keep = std::stoll(it->second);
+    if (auto it = state.meta.find("dlq_bytes"); it != state.meta.end())
+      keep = std::stoll(it->second);
     if (std::filesystem::exists(config_.dlq.path)) DlqWriter::truncate_to(config_.dlq.path, keep);
     dlq.emplace(config_.dlq.path);
   }
@@ -191,13 +195,15 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       break;
     case SourceType::kKafka: {
       std::string tdir = table_dir(config_.lake);
-      auto lookup = [&, tdir](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
+      auto lookup = [&, tdir](const std::string& topic,
+                              int32_t partition) -> std::optional<int64_t> {
         // Read the log afresh: another process may have committed this
         // partition since we started.
         std::string stream = topic + "/" + std::to_string(partition);
         std::optional<int64_t> found;
         for (const auto& entry : read_commit_log(tdir)) {
-          if (auto it = entry.end_offsets.find(stream); it != entry.end_offsets.end()) found = it->second;
+          if (auto it = entry.end_offsets.find(stream); it != entry.end_offsets.end())
+            found = it->second;
         }
         std::lock_guard lock(starts_mu);
         stream_start[stream] = found.value_or(-1);
@@ -255,8 +261,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
           queue.push(std::move(w));  // positions advanced (e.g. blank lines)
         }
         if (!more) break;
-        if (options_.stop_after_events > 0 && events_read.load() >= options_.stop_after_events) break;
-        if (options_.idle_stop_ms > 0 && monotonic_millis() - last_input_ms > options_.idle_stop_ms) break;
+        if (options_.stop_after_events > 0 && events_read.load() >= options_.stop_after_events)
+          break;
+        if (options_.idle_stop_ms > 0 && monotonic_millis() - last_input_ms > options_.idle_stop_ms)
+          break;
       }
     } catch (...) {
       auto w = std::make_unique<Work>();
@@ -307,16 +315,19 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
 
   auto progress = [&](bool force) {
     int64_t now = monotonic_millis();
-    if (!options_.progress || (!force && now - last_progress_ms < options_.progress_interval_ms)) return;
+    if (!options_.progress || (!force && now - last_progress_ms < options_.progress_interval_ms))
+      return;
     last_progress_ms = now;
     double secs = std::max(1e-3, (now - started_ms) / 1000.0);
-    std::fprintf(stderr,
-                 "[sluice] %s: read %lld (%.0f/s), accepted %lld, rejected %lld, rows %lld, files %lld, "
-                 "commits %lld\n",
-                 config_.name.c_str(), static_cast<long long>(events_read.load()), events_read.load() / secs,
-                 static_cast<long long>(summary.events_accepted), static_cast<long long>(summary.events_rejected),
-                 static_cast<long long>(summary.rows_written), static_cast<long long>(summary.files_written),
-                 static_cast<long long>(summary.commits));
+    std::fprintf(
+        stderr,
+        "[sluice] %s: read %lld (%.0f/s), accepted %lld, rejected %lld, rows %lld, files %lld, "
+        "commits %lld\n",
+        config_.name.c_str(), static_cast<long long>(events_read.load()), events_read.load() / secs,
+        static_cast<long long>(summary.events_accepted),
+        static_cast<long long>(summary.events_rejected),
+        static_cast<long long>(summary.rows_written), static_cast<long long>(summary.files_written),
+        static_cast<long long>(summary.commits));
   };
 
   bool ended = false;
@@ -382,13 +393,15 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
 
 std::string format_summary(const RunSummary& s) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "events read:     %lld\nevents accepted: %lld\nrejected (DLQ):  %lld\nrows written:    %lld\n"
-                "files written:   %lld\nbytes written:   %lld\ncommits:         %lld\nseconds:         %.2f\n",
-                static_cast<long long>(s.events_read), static_cast<long long>(s.events_accepted),
-                static_cast<long long>(s.events_rejected), static_cast<long long>(s.rows_written),
-                static_cast<long long>(s.files_written), static_cast<long long>(s.bytes_written),
-                static_cast<long long>(s.commits), s.seconds);
+  std::snprintf(
+      buf, sizeof buf,
+      "events read:     %lld\nevents accepted: %lld\nrejected (DLQ):  %lld\nrows written:    %lld\n"
+      "files written:   %lld\nbytes written:   %lld\ncommits:         %lld\nseconds:         "
+      "%.2f\n",
+      static_cast<long long>(s.events_read), static_cast<long long>(s.events_accepted),
+      static_cast<long long>(s.events_rejected), static_cast<long long>(s.rows_written),
+      static_cast<long long>(s.files_written), static_cast<long long>(s.bytes_written),
+      static_cast<long long>(s.commits), s.seconds);
   return buf;
 }
 

@@ -18,7 +18,7 @@
 namespace sluice {
 
 struct RunOptions {
-  std::string writer_id = "w0";  // stable per process slot; names its files
+  std::string writer_id = "w0";   // stable per process slot; names its files
   int64_t stop_after_events = 0;  // > 0: drain and stop once this many were read
   int64_t idle_stop_ms = 0;       // > 0: stop after this long without input
   bool progress = true;           // progress lines on stderr

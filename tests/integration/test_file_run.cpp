@@ -26,7 +26,8 @@ Input make_input(int events) {
     nlohmann::json e;
     e["session_id"] = "s-" + std::to_string(i % 97);
     e["page_url"] = "https://shop.example.com/p/" + std::to_string(i % 13);
-    e["timestamp"] = "2025-01-0" + std::to_string(1 + i % 3) + "T1" + std::to_string(i % 10) + ":00:00.000Z";
+    e["timestamp"] =
+        "2025-01-0" + std::to_string(1 + i % 3) + "T1" + std::to_string(i % 10) + ":00:00.000Z";
     if (i % 7 != 0) {
       e["TTI"] = 100.0 + i;
     } else {
@@ -36,21 +37,27 @@ Input make_input(int events) {
     int actions = i % 5;  // 0..4; 0 keeps one row
     nlohmann::json list = nlohmann::json::array();
     for (int a = 0; a < actions; ++a) {
-      list.push_back({{"action", "click"}, {"target", "#b" + std::to_string(a)}, {"time", "2025-01-01T10:00:01Z"}});
+      list.push_back({{"action", "click"},
+                      {"target", "#b" + std::to_string(a)},
+                      {"time", "2025-01-01T10:00:01Z"}});
     }
     if (actions > 0 || i % 2 == 0) e["user_actions"] = list;
     in.expected_rows += std::max(1, actions);
     in.good.push_back(e.dump());
   }
   in.bad = {
-      {R"({"session_id":"x","page_url":"https://a/b","timestamp":"2025-01-01T00:00:00Z","TTI":"fast"})", "type"},
+      {R"({"session_id":"x","page_url":"https://a/b","timestamp":"2025-01-01T00:00:00Z","TTI":"fast"})",
+       "type"},
       {R"({"session_id":"x","timestamp":"2025-01-01T00:00:00Z"})", "required"},
       {R"({"session_id":"x","page_url":"https://a/b","timestamp":"yesterday"})", "type"},
-      {R"({"session_id":"x","page_url":"https://a/b","timestamp":"2025-01-01T00:00:00Z","TTI":-5})", "range"},
+      {R"({"session_id":"x","page_url":"https://a/b","timestamp":"2025-01-01T00:00:00Z","TTI":-5})",
+       "range"},
       {R"({"session_id":"x","page_url":"ftp://a/b","timestamp":"2025-01-01T00:00:00Z"})", "regex"},
       {R"({"session_id":"x","page_url":"https://a/b","timestamp":)", "json"},
       {R"([1,2,3])", "json"},
-      {"{\"session_id\":\"\xff\xfe\",\"page_url\":\"https://a/b\",\"timestamp\":\"2025-01-01T00:00:00Z\"}", "utf8"},
+      {"{\"session_id\":\"\xff\xfe\",\"page_url\":\"https://a/"
+       "b\",\"timestamp\":\"2025-01-01T00:00:00Z\"}",
+       "utf8"},
       {std::string(200, '[') + std::string(200, ']'), "depth"},
   };
   return in;
@@ -71,11 +78,15 @@ TEST(FileRun, GoodRowsInLakeBadRecordsInDlqWithReasons) {
   }
   std::string lake = dir.path() + "/lake";
   std::string out;
-  ASSERT_EQ(run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet"}, &out), 0) << out;
-  EXPECT_NE(out.find("events read:     " + std::to_string(in.good.size() + in.bad.size())), std::string::npos) << out;
+  ASSERT_EQ(run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet"}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("events read:     " + std::to_string(in.good.size() + in.bad.size())),
+            std::string::npos)
+      << out;
 
   Duck duck;
-  std::string glob = "read_parquet('" + lake + "/clickstream/**/*.parquet', hive_partitioning=true)";
+  std::string glob =
+      "read_parquet('" + lake + "/clickstream/**/*.parquet', hive_partitioning=true)";
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob), in.expected_rows);
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob + " WHERE action_index = 0"),
             static_cast<int64_t>(in.good.size()));
@@ -85,7 +96,9 @@ TEST(FileRun, GoodRowsInLakeBadRecordsInDlqWithReasons) {
   // Events without actions keep one row with NULL action columns.
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob + " WHERE action_action IS NULL"),
             static_cast<int64_t>(in.good.size() / 5 + (in.good.size() % 5 ? 1 : 0)));
-  EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob + " WHERE source_type <> 'clickstream' OR ingest_timestamp IS NULL"), 0);
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob +
+                        " WHERE source_type <> 'clickstream' OR ingest_timestamp IS NULL"),
+            0);
   // Hive partitions from the event timestamp.
   EXPECT_EQ(duck.scalar("SELECT count(DISTINCT day) FROM " + glob), 3);
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM parquet_metadata('" + lake +
@@ -121,16 +134,18 @@ TEST(FileRun, RerunOfTheSameInputAddsNothing) {
   ASSERT_EQ(run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet"}), 0);
   ASSERT_EQ(run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet"}), 0);
   Duck duck;
-  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/clickstream/**/*.parquet')"),
-            in.expected_rows);
+  EXPECT_EQ(
+      duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/clickstream/**/*.parquet')"),
+      in.expected_rows);
   // Appending to the file and running again takes only the new lines.
   {
     std::ofstream f(input, std::ios::app);
     f << in.good[1] << "\n";
   }
   ASSERT_EQ(run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet"}), 0);
-  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/clickstream/**/*.parquet')"),
-            in.expected_rows + 1);
+  EXPECT_EQ(
+      duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/clickstream/**/*.parquet')"),
+      in.expected_rows + 1);
 }
 
 TEST(Cli, ValidateAndExitCodes) {
@@ -148,7 +163,10 @@ TEST(Cli, ValidateAndExitCodes) {
   EXPECT_EQ(run_sluice({"frobnicate"}, &out), 2) << out;
   EXPECT_EQ(run_sluice({"--help"}, &out), 0);
   EXPECT_NE(out.find("demo"), std::string::npos);
-  EXPECT_EQ(run_sluice({"run", kPipeline, "--input", dir.path() + "/missing.ndjson", "--lake", dir.path()}, &out), 1)
+  EXPECT_EQ(run_sluice(
+                {"run", kPipeline, "--input", dir.path() + "/missing.ndjson", "--lake", dir.path()},
+                &out),
+            1)
       << out;
 }
 

@@ -83,7 +83,9 @@ class Child {
 
 // Runs sluice to completion and returns its exit code; output in `out`.
 inline int run_sluice(const std::vector<std::string>& args, std::string* out = nullptr) {
-  std::string log = (std::filesystem::temp_directory_path() / ("sluice-run-" + std::to_string(getpid()) + ".log")).string();
+  std::string log =
+      (std::filesystem::temp_directory_path() / ("sluice-run-" + std::to_string(getpid()) + ".log"))
+          .string();
   std::filesystem::remove(log);
   int rc;
   {
