@@ -1,5 +1,5 @@
 // Error paths of the Kafka component: bad properties, error classification,
-// fatal consumer errors, failed deliveries, unsupported dev-broker ports.
+// fatal consumer errors, failed deliveries.
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -92,13 +92,6 @@ TEST(KafkaErrors, StreamNamesRoundTrip) {
   EXPECT_FALSE(parse_kafka_stream("t/x1", &topic, &partition));
   EXPECT_FALSE(parse_kafka_stream("t/", &topic, &partition));
   EXPECT_FALSE(parse_kafka_stream("file:/tmp/x", &topic, &partition));
-}
-
-TEST(KafkaErrors, DevBrokerFixedPortUnsupported) {
-  std::string what = runtime_error_of([] { DevBroker b(19092); });
-  EXPECT_NE(what.find("19092"), std::string::npos) << what;
-  DevBroker any(0);
-  EXPECT_NE(any.bootstraps().find("127.0.0.1:"), std::string::npos) << any.bootstraps();
 }
 
 TEST(KafkaErrors, TopicAuthorizationFailureIsFatal) {

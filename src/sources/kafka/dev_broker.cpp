@@ -8,12 +8,8 @@
 namespace sluice {
 
 DevBroker::DevBroker(int port, int brokers) {
-  if (port != 0) {
-    throw RuntimeError(fmt::format(
-        "dev broker: cannot listen on port {}: librdkafka {}'s mock cluster only binds random "
-        "loopback ports (use port 0)",
-        port, rd_kafka_version_str()));
-  }
+  if (port < 0 || port > 65535)
+    throw RuntimeError(fmt::format("dev broker: invalid port {}", port));
   if (brokers < 1) throw RuntimeError("dev broker: need at least one broker");
   KafkaConf conf(rd_kafka_conf_new());
   // The host handle never talks to a broker; it only anchors the mock cluster.
@@ -22,14 +18,31 @@ DevBroker::DevBroker(int port, int brokers) {
   host_ = kafka_new(RD_KAFKA_PRODUCER, std::move(conf));
   cluster_.reset(rd_kafka_mock_cluster_new(host_.get(), brokers));
   if (!cluster_) throw RuntimeError("dev broker: cannot create the mock cluster");
+  if (port != 0) {
+    // The first entry of "host:port,host:port,..." is broker 1.
+    std::string all = rd_kafka_mock_cluster_bootstraps(cluster_.get());
+    std::string first = all.substr(0, all.find(','));
+    size_t colon = first.rfind(':');
+    if (colon == std::string::npos) {
+      throw RuntimeError(fmt::format("dev broker: unexpected mock bootstraps '{}'", all));
+    }
+    int target_port = std::stoi(first.substr(colon + 1));
+    try {
+      forwarder_ = std::make_unique<PortForwarder>(port, first.substr(0, colon), target_port);
+    } catch (const RuntimeError& e) {
+      throw RuntimeError(fmt::format("dev broker: {}", e.what()));
+    }
+  }
 }
 
 DevBroker::~DevBroker() {
+  forwarder_.reset();
   cluster_.reset();
   host_.reset();
 }
 
 std::string DevBroker::bootstraps() const {
+  if (forwarder_) return fmt::format("127.0.0.1:{}", forwarder_->port());
   return rd_kafka_mock_cluster_bootstraps(cluster_.get());
 }
 

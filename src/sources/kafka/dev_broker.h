@@ -1,8 +1,9 @@
 // An in-process Kafka-protocol broker (librdkafka's mock cluster) on
 // loopback, for tests and `sluice dev-broker` demos. Keeps only a few MB per partition.
 //
-// Threading contract: the cluster runs on librdkafka's own threads; every
-// method may be called from any thread while the DevBroker is alive.
+// Threading contract: the cluster runs on librdkafka's own threads (and, with
+// a fixed port, a PortForwarder thread); every method may be called from any
+// thread while the DevBroker is alive.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -14,20 +15,25 @@
 #include <vector>
 
 #include "sources/kafka/kafka_handles.h"
+#include "sources/kafka/port_forwarder.h"
 
 namespace sluice {
 
 class DevBroker {
  public:
-  // `port` must be 0 (any free port): librdkafka 2.0.2's mock cluster always
-  // binds random loopback ports, so a fixed port throws RuntimeError.
-  // Broker ids are 1..brokers.
+  // `port` 0 uses the mock cluster's own random loopback ports. A fixed port
+  // P is served by a loopback forwarder on 127.0.0.1:P to the first broker
+  // (librdkafka 2.0.2's mock cluster cannot bind a chosen port): clients
+  // bootstrap through P, then connect to the brokers' advertised (random)
+  // loopback addresses directly. Throws RuntimeError naming P if it cannot be
+  // listened on (e.g. in use). Broker ids are 1..brokers.
   explicit DevBroker(int port = 0, int brokers = 1);
   ~DevBroker();
   DevBroker(const DevBroker&) = delete;
   DevBroker& operator=(const DevBroker&) = delete;
 
-  // "127.0.0.1:PORT,..." for bootstrap.servers.
+  // For bootstrap.servers: "127.0.0.1:P" with a fixed port, otherwise
+  // "127.0.0.1:PORT,..." (every mock broker).
   std::string bootstraps() const;
   void create_topic(const std::string& topic, int partitions, int replication = 1);
   rd_kafka_mock_cluster_t* cluster() { return cluster_.get(); }
@@ -48,6 +54,7 @@ class DevBroker {
   };
   KafkaHandle host_;  // owns the cluster's bookkeeping; destroyed after cluster_
   std::unique_ptr<rd_kafka_mock_cluster_t, ClusterDeleter> cluster_;
+  std::unique_ptr<PortForwarder> forwarder_;  // fixed port only; destroyed before cluster_
 };
 
 }  // namespace sluice
