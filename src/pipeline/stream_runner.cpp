@@ -18,6 +18,7 @@
 #include "sinks/lake/lake_writer.h"
 #include "sources/file/file_source.h"
 #include "sources/generate/generator.h"
+#include "sources/kafka/kafka_producer.h"
 #include "sources/kafka/kafka_source.h"
 #include "transforms/parse/parser.h"
 
@@ -178,6 +179,20 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     dlq.emplace(config_.dlq.path);
   }
 
+  // A DLQ topic is at-least-once: it is flushed before every lake commit,
+  // so a record may appear twice there after a crash, never zero times.
+  std::unique_ptr<KafkaProducer> dlq_topic;
+  if (!config_.dlq.kafka_topic.empty()) {
+    if (config_.source.type != SourceType::kKafka || config_.source.kafka.brokers.empty()) {
+      throw RuntimeError("sink.dlq.kafka_topic needs a kafka source (its brokers are used)");
+    }
+    std::map<std::string, std::string> props;
+    for (const auto& [k, v] : config_.source.kafka.properties) {
+      if (k.rfind("security.", 0) == 0 || k.rfind("sasl.", 0) == 0 || k.rfind("ssl.", 0) == 0) props[k] = v;
+    }
+    dlq_topic = std::make_unique<KafkaProducer>(config_.source.kafka.brokers, props);
+  }
+
   // Start position per stream as the commit log had it when we began reading
   // it (-1: the log has none); the lake fences commits against it.
   std::mutex starts_mu;
@@ -283,6 +298,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   SourceOffsets pending_end;  // offsets covered by buffered data
   int64_t pending_events = 0;
   int64_t last_progress_ms = monotonic_millis();
+  int64_t last_commit_ms = monotonic_millis();
   std::exception_ptr failure;
 
   auto commit = [&] {
@@ -297,6 +313,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     }
     std::map<std::string, std::string> meta;
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
+    if (dlq_topic) {
+      dlq_topic->flush(30000);
+      if (dlq_topic->failed() > 0) throw RuntimeError("DLQ topic: deliveries failed; not committing");
+    }
     LakeCommitEntry entry = lake.commit(start, pending_end, meta);
     summary.commits++;
     summary.files_written += static_cast<int64_t>(entry.files.size());
@@ -340,6 +360,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
           case Work::kBatch:
             if (w->rows.rows() > 0) lake.append(w->rows);
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
+            if (dlq_topic) {
+              for (const auto& r : w->rejects) dlq_topic->produce(config_.dlq.kafka_topic, format_dlq_line(w->raw, r));
+            }
             for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
             summary.events_accepted += w->stats.records_accepted;
             summary.events_rejected += w->stats.records_rejected;
@@ -358,7 +381,14 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             break;
         }
       }
-      if (!failure && lake.should_commit(monotonic_millis())) commit();
+      const int64_t now = monotonic_millis();
+      // The lake's own trigger counts buffered rows; positions alone (all
+      // records rejected, blank lines) are committed on the same interval.
+      if (!failure && (lake.should_commit(now) ||
+                       (!pending_end.empty() && now - last_commit_ms >= config_.lake.commit_interval_ms))) {
+        commit();
+        last_commit_ms = now;
+      }
       progress(false);
     }
     if (failure) std::rethrow_exception(failure);

@@ -15,6 +15,7 @@
 #include "sources/generate/generator.h"
 #include "sources/kafka/dev_broker.h"
 #include "sources/kafka/kafka_producer.h"
+#include "sources/kafka/kafka_source.h"
 #include "test_support.h"
 
 namespace sluice::testing {
@@ -220,6 +221,63 @@ TEST(KafkaRun, SigtermDrainsCommitsAndResumesExactlyWhereTheLogSays) {
   }
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + glob), 3000);
   EXPECT_EQ(duck.scalar("SELECT count(DISTINCT event_id) FROM " + glob), 3000);
+}
+
+}  // namespace
+}  // namespace sluice::testing
+
+namespace sluice::testing {
+namespace {
+
+TEST(KafkaRun, RejectsGoToADlqTopicWithReasons) {
+  TempDir dir;
+  DevBroker broker(0);
+  broker.create_topic("iot", 2);
+  broker.create_topic("iot-dlq", 1);
+  GeneratorOptions g;
+  g.family = "iot";
+  g.seed = 3;
+  Generator gen(g);
+  KafkaProducer producer(broker.bootstraps(), {});
+  std::string line;
+  for (int64_t i = 0; i < 300; ++i) {
+    line.clear();
+    gen.event(i, line);
+    producer.produce("iot", line);
+  }
+  const std::vector<std::string> bad = {"not json", R"({"event_id":"x"})", "[1]"};
+  for (const auto& b : bad) producer.produce("iot", b);
+  producer.flush(30000);
+
+  const std::string lake = dir.path() + "/lake";
+  std::vector<std::string> args = run_args(broker.bootstraps(), lake);
+  args.insert(args.end(), {"--set", "sink.dlq.kafka_topic=iot-dlq", "--idle-stop-ms", "6000"});
+  std::string out;
+  ASSERT_EQ(run_sluice(args, &out), 0) << out;
+  Duck duck;
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/iot/**/*.parquet')"), 300);
+
+  KafkaSourceConfig c;
+  c.brokers = broker.bootstraps();
+  c.topics = {"iot-dlq"};
+  c.group = "dlq-check";
+  KafkaSource dlq(c, [](const std::string&, int32_t) { return std::optional<int64_t>(); });
+  std::vector<nlohmann::json> lines;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lines.size() < bad.size() && std::chrono::steady_clock::now() < deadline) {
+    RawBatch batch;
+    dlq.poll(batch, 200);
+    for (const auto& r : batch.records) lines.push_back(nlohmann::json::parse(batch.bytes(r)));
+  }
+  dlq.close();
+  ASSERT_EQ(lines.size(), bad.size());
+  std::set<std::string> originals;
+  for (const auto& l : lines) {
+    originals.insert(l["original"].get<std::string>());
+    EXPECT_FALSE(l["reason"].get<std::string>().empty());
+    EXPECT_EQ(l["source"].get<std::string>().rfind("iot/", 0), 0u) << l.dump();
+  }
+  EXPECT_EQ(originals, std::set<std::string>(bad.begin(), bad.end()));
 }
 
 }  // namespace
