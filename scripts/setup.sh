@@ -11,7 +11,7 @@ APT_PACKAGES=(
   librdkafka-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libfmt-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15
+  postgresql-15 time
 )
 
 SUDO=""
