@@ -101,6 +101,38 @@ struct LimitsConfig {
   uint32_t max_depth = 32;
 };
 
+// A data-quality check of a batch job, run on the job's result before
+// anything is published or loaded (see src/batch/quality.h).
+struct QualityCheckConfig {
+  enum Kind { kRowCount, kNotNull, kRange, kUnique, kFreshness } kind = kRowCount;
+  std::vector<std::string> columns;  // not_null, unique: several; range, freshness: one
+  std::optional<double> min, max;    // row_count (rows), range (values)
+  int64_t max_age_ms = 0;            // freshness
+  // freshness: "now" (wall clock) or "window_end" (end of the last selected day)
+  std::string relative_to = "now";
+  int line = 0;  // where it was declared, for messages
+};
+
+// A batch job over lake tables (`batch:` in the pipeline file), run by
+// `sluice batch JOB`. Its result replaces, per processed day, that day's
+// rows in the output lake table, the warehouse table and the CSV.
+struct BatchJobConfig {
+  std::string name;
+  // DuckDB SQL. Each lake table it names (bare, or as {{table}}) is a view
+  // over the table's committed files of the selected days; {{pipeline_dir}}
+  // is the directory of the pipeline file.
+  std::string sql;
+  std::string output_table;               // lake table (default: the job name)
+  std::vector<std::string> partition_by;  // output layout (default: [day] = date_column)
+  std::string date_column = "day";        // DATE column: the unit that a re-run replaces
+  std::vector<std::string> key;           // unique key of a row (checked; warehouse key)
+  std::string warehouse_table;            // default: output_table
+  std::string csv_path;                   // CSV export of the whole output table ("": none)
+  std::vector<QualityCheckConfig> checks;
+  std::vector<std::string> depends_on;  // jobs run first, for the same days
+  int line = 0;
+};
+
 struct PipelineConfig {
   std::string file;  // where it was loaded from
   std::string name;
@@ -110,6 +142,7 @@ struct PipelineConfig {
   LakeSinkConfig lake;
   DlqConfig dlq;
   LimitsConfig limits;
+  std::vector<BatchJobConfig> batch_jobs;
 };
 
 }  // namespace sluice
