@@ -65,9 +65,52 @@ struct AddFieldsConfig {
   std::string source_type_column = "source_type";
 };
 
+// Event-time watermark: per source stream, the largest event time seen minus
+// `delay`; the pipeline's watermark is the minimum over streams that produced
+// rows within `idle_timeout_ms` (processing time), and never goes back.
+struct WatermarkConfig {
+  int64_t delay_ms = 0;
+  int64_t idle_timeout_ms = 60000;
+};
+
+// Drops a row whose key was already seen within `horizon_ms` of event time.
+// State is evicted once the watermark passes an entry's time + horizon.
+struct DedupeConfig {
+  std::vector<std::string> keys;  // output column names
+  int64_t horizon_ms = 600000;
+  int line = 0;
+};
+
+enum class LatePolicy { kDrop, kDlq, kSideTable };
+
+struct AggregateConfig {
+  enum Fn { kCount, kSum, kAvg, kMin, kMax, kQuantile } fn = kCount;
+  std::string field;  // input column (not for count)
+  double quantile = 0;  // kQuantile: 0.5, 0.95, 0.99 ...
+  std::string as;       // output column name
+};
+
+// Tumbling (slide == size) or hopping windows on the event timestamp,
+// grouped by `group_by`, emitted once when the watermark passes
+// window end + allowed lateness, into their own lake table.
+struct WindowConfig {
+  std::string table;
+  int64_t size_ms = 60000;
+  int64_t slide_ms = 60000;
+  std::vector<std::string> group_by;
+  std::vector<AggregateConfig> aggregates;
+  int64_t allowed_lateness_ms = 0;
+  LatePolicy late_policy = LatePolicy::kDrop;
+  std::string late_table;  // kSideTable: lake table for late rows
+  int line = 0;
+};
+
 struct TransformsConfig {
   std::optional<FlattenConfig> flatten;
   AddFieldsConfig add_fields;
+  WatermarkConfig watermark;
+  std::optional<DedupeConfig> dedupe;
+  std::optional<WindowConfig> window;
 };
 
 enum class Compression { kZstd, kSnappy, kUncompressed };

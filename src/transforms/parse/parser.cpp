@@ -845,7 +845,8 @@ const OutputSchema& Parser::output_schema() const {
 }
 
 void Parser::process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& rejects,
-                     ParseStats& stats, int64_t ingest_time) {
+                     ParseStats& stats, int64_t ingest_time,
+                     std::vector<uint32_t>* row_records) {
   Impl& im = *impl_;
   if (out.columns.size() != im.plan.output.size()) {
     throw std::invalid_argument("Parser::process: output batch does not follow output_schema()");
@@ -853,7 +854,9 @@ void Parser::process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& 
   for (size_t i = 0; i < in.records.size(); ++i) {
     ++stats.records_in;
     if (im.parse_record(in.bytes(in.records[i]))) {
-      stats.rows_out += static_cast<int64_t>(im.emit(out, ingest_time));
+      size_t rows = im.emit(out, ingest_time);
+      stats.rows_out += static_cast<int64_t>(rows);
+      if (row_records) row_records->insert(row_records->end(), rows, static_cast<uint32_t>(i));
       ++stats.records_accepted;
     } else {
       im.reject.record_index = static_cast<uint32_t>(i);

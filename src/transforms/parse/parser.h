@@ -66,8 +66,11 @@ class Parser {
   // output_schema()); one Reject per rejected record is appended to
   // `rejects`. A record is all or nothing: a rejected record adds no row.
   // `ingest_time` is the ingest timestamp column's value (UTC micros).
+  // If `row_records` is given, the index (into in.records) of the record
+  // each appended row came from is appended to it, row by row.
   void process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& rejects,
-               ParseStats& stats, int64_t ingest_time);
+               ParseStats& stats, int64_t ingest_time,
+               std::vector<uint32_t>* row_records = nullptr);
 
  private:
   struct Impl;

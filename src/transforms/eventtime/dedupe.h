@@ -1,0 +1,47 @@
+// Drops rows whose key was already seen within an event-time horizon.
+// State (key -> event time) is evicted once the watermark passes an entry's
+// event time + horizon, so memory stays bounded over an unbounded stream.
+//
+// Threading: single-threaded (the runner's writer thread).
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/batch.h"
+
+namespace sluice {
+
+class Deduper {
+ public:
+  Deduper(std::vector<int> key_columns, int timestamp_column, int64_t horizon_us);
+
+  // Appends to `keep` the rows of `in` to keep (first sightings), in order.
+  // Rows already seen within the horizon are counted in dropped().
+  void filter(const RecordBatch& in, std::vector<uint32_t>& keep);
+  // Records row `row` as seen without checking (rebuilding state).
+  void remember(const RecordBatch& in, size_t row);
+  // Forgets entries with event time + horizon < watermark.
+  void evict(int64_t watermark);
+
+  size_t size() const { return seen_.size(); }
+  int64_t dropped() const { return dropped_; }
+
+ private:
+  void key_of(const RecordBatch& in, size_t row, std::string& key) const;
+  int64_t time_of(const RecordBatch& in, size_t row) const;
+
+  std::vector<int> keys_;
+  int ts_;
+  int64_t horizon_us_;
+  std::unordered_map<std::string, int64_t> seen_;
+  using Entry = std::pair<int64_t, std::string>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> by_time_;
+  int64_t dropped_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace sluice
