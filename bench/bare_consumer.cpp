@@ -1,5 +1,5 @@
 // A bare librdkafka consumer (C API): joins a group, reads a topic from the
-// beginning until it has COUNT messages, touches every payload byte, and
+// beginning until it has COUNT messages (or 10 s pass without one), touches every payload byte, and
 // prints the time. The baseline for sluice's Kafka path. Single-threaded.
 #include <librdkafka/rdkafka.h>
 
@@ -73,9 +73,14 @@ int main(int argc, char** argv) {
   long long got = 0;
   unsigned long long bytes = 0, checksum = 0;
   std::chrono::steady_clock::time_point t_first{};
+  int idle_polls = 0;  // stop after 10 s without a message (or 30 s before the first)
   while (got < want) {
     std::unique_ptr<rd_kafka_message_t, MessageDeleter> msg(rd_kafka_consumer_poll(rk.get(), 1000));
-    if (!msg) continue;
+    if (!msg) {
+      if (++idle_polls >= (got == 0 ? 30 : 10)) break;
+      continue;
+    }
+    idle_polls = 0;
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
     if (msg->err) {
       std::fprintf(stderr, "bare_consumer: %s\n", rd_kafka_message_errstr(msg.get()));

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# One command for sluice's benchmarks: builds sluice and the bench programs in
+# Release, generates the inputs, and prints throughput, ratios, peak RSS,
+# commit latency and the Kafka comparison. Figures are medians of RUNS runs.
+#
+#   bash bench/run.sh [--events N] [--runs N] [--big] [--no-files] [--no-kafka] [--no-latency]
+#                     [--kafka-events N] [--kafka-partitions N] [--work DIR]
+#
+# Environment equivalents: EVENTS, RUNS, BIG=1, FILES=0, KAFKA=0, LATENCY=0,
+# KAFKA_EVENTS, KAFKA_PARTITIONS, WORK.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+EVENTS=${EVENTS:-1000000}
+RUNS=${RUNS:-3}
+BIG=${BIG:-0}
+KAFKA=${KAFKA:-1}
+LATENCY=${LATENCY:-1}
+FILES=${FILES:-1}
+KAFKA_EVENTS=${KAFKA_EVENTS:-150000}
+KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-32}
+KAFKA_PRODUCE_RATE=${KAFKA_PRODUCE_RATE:-25000}
+LATENCY_RATE=${LATENCY_RATE:-20000}
+LATENCY_SECONDS=${LATENCY_SECONDS:-15}
+WORK=${WORK:-/tmp/sluice-bench}
+SEED=42
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --events) EVENTS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --big) BIG=1; shift ;;
+    --no-kafka) KAFKA=0; shift ;;
+    --no-latency) LATENCY=0; shift ;;
+    --no-files) FILES=0; shift ;;
+    --kafka-events) KAFKA_EVENTS=$2; shift 2 ;;
+    --kafka-partitions) KAFKA_PARTITIONS=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -x /usr/bin/time ]; then
+  echo "run.sh: /usr/bin/time missing (Debian package 'time'; scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+
+BUILD=$ROOT/build-release
+echo "== build (Release)"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF >/dev/null
+cmake --build "$BUILD" -j2 --target sluice >/dev/null
+cmake -S "$ROOT/bench" -B "$BUILD/bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD/bench" -j2 >/dev/null
+SLUICE=$BUILD/src/cli/sluice
+DUCK=$BUILD/bench/duck_bench
+PARSE=$BUILD/bench/parse_limit
+BARE=$BUILD/bench/bare_consumer
+
+mkdir -p "$WORK"
+BROKER_PID=""
+cleanup() {
+  if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK/lake" "$WORK/out" "$WORK/lat" "$WORK/klake"
+}
+trap cleanup EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+maxof() { sort -g | tail -1; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.0f", n / s}'; }
+
+input_for() {  # family count -> path (generated once, cached by family/count/seed)
+  local f="$WORK/$1-$2-s$SEED.ndjson"
+  if [ ! -s "$f" ]; then
+    echo "== generate $2 $1 events -> $f" >&2
+    "$SLUICE" generate "$1" --count "$2" --seed "$SEED" --output "$f.tmp" >/dev/null 2>&1
+    mv "$f.tmp" "$f"
+  fi
+  echo "$f"
+}
+
+# sluice end to end: prints "wall_seconds rss_kb events_read rows_written" per run.
+sluice_run() {  # family input lake [extra args...]
+  local family=$1 input=$2 lake=$3; shift 3
+  rm -rf "$lake"
+  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" \
+    "$SLUICE" run "$ROOT/examples/$family.yaml" --input "$input" --lake "$lake" --quiet "$@" >"$WORK/summary.txt"
+  local read rows
+  read=$(awk -F: '/events read/ {gsub(/ /, "", $2); print $2}' "$WORK/summary.txt")
+  rows=$(awk -F: '/rows written/ {gsub(/ /, "", $2); print $2}' "$WORK/summary.txt")
+  echo "$(cat "$WORK/time.txt") $read $rows"
+}
+
+bench_family() {  # family
+  local family=$1 input events rows walls rss s peer floor parse line
+  input=$(input_for "$family" "$EVENTS")
+  echo
+  echo "== $family: $EVENTS events, $(du -m "$input" | cut -f1) MB of JSON lines, $RUNS runs each (median)"
+  : >"$WORK/sluice.txt"
+  for _ in $(seq "$RUNS"); do sluice_run "$family" "$input" "$WORK/lake" >>"$WORK/sluice.txt"; done
+  s=$(cut -d' ' -f1 "$WORK/sluice.txt" | median)
+  rss=$(cut -d' ' -f2 "$WORK/sluice.txt" | maxof)
+  echo "$rss" >"$WORK/rss-$family.txt"
+  events=$(tail -1 "$WORK/sluice.txt" | cut -d' ' -f3)
+  rows=$(tail -1 "$WORK/sluice.txt" | cut -d' ' -f4)
+
+  line=$("$DUCK" peer "$family" "$input" "$WORK/out" "$RUNS")
+  peer=$(echo "$line" | field peer_seconds)
+  local peer_rows
+  peer_rows=$(echo "$line" | field rows)
+  line=$("$DUCK" floor "$WORK/lake/$family" "$WORK/out" "$RUNS")
+  floor=$(echo "$line" | field floor_partitioned_seconds)
+  local floor_single floor_pre parts
+  floor_single=$(echo "$line" | field floor_single_file_seconds)
+  floor_pre=$(echo "$line" | field floor_prepartitioned_seconds)
+  parts=$(echo "$line" | field partitions)
+  line=$("$PARSE" "$input" "$RUNS")
+  parse=$(echo "$line" | field parse_seconds)
+
+  printf '  rows out: sluice %s, peer %s; %s partitions (year/month/day/hour), zstd\n' "$rows" "$peer_rows" "$parts"
+  printf '  %-44s %8.3f s %10s events/s  peak RSS %s MB\n' "(a) sluice run (end to end, committed)" "$s" \
+    "$(rate "$events" "$s")" "$((rss / 1024))"
+  printf '  %-44s %8.3f s %10s events/s\n' "(b) peer: DuckDB read_ndjson+UNNEST+COPY" "$peer" "$(rate "$events" "$peer")"
+  printf '  %-44s %8.3f s %10s events/s\n' "(c) encode floor: COPY PARTITION_BY" "$floor" "$(rate "$events" "$floor")"
+  printf '  %-44s %8.3f s\n' "    floor, one COPY per partition table" "$floor_pre"
+  printf '  %-44s %8.3f s\n' "    floor, single file (no partitioning)" "$floor_single"
+  printf '  %-44s %8.3f s %10s events/s\n' "(d) parse limit: simdjson On Demand, 1 core" "$parse" "$(rate "$events" "$parse")"
+  printf '  time ratios: sluice/peer %s  sluice/floor %s  sluice/parse-limit %s\n' \
+    "$(ratio "$s" "$peer")" "$(ratio "$s" "$floor")" "$(ratio "$s" "$parse")"
+  if [ "$rows" != "$peer_rows" ]; then echo "  WARNING: row counts differ between sluice and the peer"; fi
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), " \
+  "$(awk '/MemTotal/ {printf "%.1f GB RAM", $2 / 1048576}' /proc/meminfo), $(date -u +%Y-%m-%dT%H:%MZ)"
+if [ "$FILES" = 1 ]; then
+bench_family clickstream
+bench_family iot
+echo "  (IoT: the pipeline as examples/iot.yaml defines it today: validation + struct flattening; no dedupe, no windows)"
+
+echo
+echo "== peak RSS, clickstream (sluice run, max over the runs above)"
+rss1=$(cat "$WORK/rss-clickstream.txt")
+echo "  clickstream $EVENTS events: $((rss1 / 1024)) MB;  iot $EVENTS events: $(($(cat "$WORK/rss-iot.txt") / 1024)) MB"
+if [ "$BIG" = 1 ]; then
+  big=$((EVENTS * 10))
+  bigin=$(input_for clickstream "$big")
+  sluice_run clickstream "$bigin" "$WORK/lake" >"$WORK/sluice.txt"
+  read -r bs brss bev _ <"$WORK/sluice.txt"
+  echo "  clickstream $big events: $((brss / 1024)) MB (ratio to ${EVENTS}: $(ratio "$brss" "$rss1")), $bs s, $(rate "$bev" "$bs") events/s"
+else
+  echo "  (10x input skipped: pass --big; it writes ~$((EVENTS * 5 / 100000)) GB of JSON to $WORK)"
+fi
+fi
+
+if [ "$LATENCY" = 1 ]; then
+  echo
+  n=$((LATENCY_RATE * LATENCY_SECONDS))
+  echo "== commit latency: $LATENCY_RATE events/s for ${LATENCY_SECONDS}s through stdin, commit_interval_ms=1000"
+  rm -rf "$WORK/lat"
+  "$SLUICE" generate clickstream --count "$n" --rate "$LATENCY_RATE" --seed 7 --output - 2>/dev/null |
+    "$SLUICE" run "$ROOT/examples/clickstream.yaml" --input - --lake "$WORK/lat" --quiet \
+      --set sink.lake.commit_interval_ms=1000 >/dev/null
+  # Latency of an event = commit point (the log entry's timestamp_ms) minus its
+  # ingest_timestamp (set when sluice parsed it). One sample per event.
+  "$DUCK" sql "
+    WITH log AS (SELECT seq, timestamp_ms, unnest(files).path AS path
+                 FROM read_json('$WORK/lat/clickstream/_sluice_log/*.json')),
+         rows AS (SELECT filename, epoch_ms(ingest_timestamp) AS ingest_ms
+                  FROM read_parquet('$WORK/lat/clickstream/**/*.parquet', filename = true)
+                  WHERE action_index = 0)
+    SELECT printf('  commits %d, events %d, ingest->commit latency ms: p50 %.0f  p99 %.0f  max %.0f',
+                  count(DISTINCT seq), count(*),
+                  quantile_cont(timestamp_ms - ingest_ms, 0.5)::DOUBLE,
+                  quantile_cont(timestamp_ms - ingest_ms, 0.99)::DOUBLE, max(timestamp_ms - ingest_ms)::DOUBLE)
+    FROM rows JOIN log ON suffix(rows.filename, '/' || log.path)"
+fi
+
+if [ "$KAFKA" = 1 ]; then
+  echo
+  echo "== Kafka: $KAFKA_EVENTS clickstream events on $KAFKA_PARTITIONS partitions of 'sluice dev-broker' (mock cluster)"
+  port=$((20000 + RANDOM % 20000))
+  "$SLUICE" dev-broker --port "$port" --partitions "$KAFKA_PARTITIONS" --topic clickstream >"$WORK/broker.txt" 2>/dev/null &
+  BROKER_PID=$!
+  for _ in $(seq 50); do [ -s "$WORK/broker.txt" ] && break; sleep 0.1; done
+  brokers=$(head -1 "$WORK/broker.txt")
+  # Produced at a steady rate so that librdkafka's sticky partitioner spreads the
+  # events over all partitions (the mock broker drops the oldest data of a
+  # partition past a few MB).
+  "$SLUICE" generate clickstream --count "$KAFKA_EVENTS" --rate "$KAFKA_PRODUCE_RATE" --seed "$SEED" \
+    --output "kafka://$brokers/clickstream" >/dev/null 2>&1
+  : >"$WORK/ks.txt"; : >"$WORK/ksf.txt"; : >"$WORK/kb.txt"
+  for i in $(seq "$RUNS"); do
+    rm -rf "$WORK/klake"
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$SLUICE" run "$ROOT/examples/clickstream.yaml" \
+      --brokers "$brokers" --topic clickstream --group "bench-sluice-$i" --stop-after "$KAFKA_EVENTS" \
+      --idle-stop-ms 10000 --lake "$WORK/klake" --quiet >"$WORK/summary.txt"
+    cut -d' ' -f1 "$WORK/time.txt" >>"$WORK/ks.txt"
+    # first parsed event (its ingest_timestamp) to the last commit point
+    "$DUCK" sql "SELECT ((SELECT max(timestamp_ms) FROM read_json('$WORK/klake/clickstream/_sluice_log/*.json'))
+                 - (SELECT min(epoch_ms(ingest_timestamp)) FROM read_parquet('$WORK/klake/clickstream/**/*.parquet')))
+                 / 1000.0" >>"$WORK/ksf.txt"
+    "$BARE" "$brokers" clickstream "bench-bare-$i" "$KAFKA_EVENTS" >>"$WORK/kb.txt"
+  done
+  kread=$(awk -F: '/events read/ {gsub(/ /, "", $2); print $2}' "$WORK/summary.txt")
+  kmsgs=$(tail -1 "$WORK/kb.txt" | field messages)
+  ks=$(median <"$WORK/ks.txt")
+  ksf=$(median <"$WORK/ksf.txt")
+  kb=$(field bare_seconds <"$WORK/kb.txt" | median)
+  kbf=$(field first_to_last_seconds <"$WORK/kb.txt" | median)
+  printf '  %-48s %8.3f s %10s events/s\n' "sluice run, process start .. exit" "$ks" "$(rate "$kread" "$ks")"
+  printf '  %-48s %8.3f s %10s events/s\n' "bare consumer, process start .. last message" "$kb" "$(rate "$kmsgs" "$kb")"
+  printf '  %-48s %8.3f s %10s events/s\n' "sluice, first event parsed .. last commit" "$ksf" "$(rate "$kread" "$ksf")"
+  printf '  %-48s %8.3f s %10s events/s\n' "bare consumer, first .. last message" "$kbf" "$(rate "$kmsgs" "$kbf")"
+  printf '  sluice rate / bare rate: %s (whole process), %s (first to last event)\n' \
+    "$(ratio "$kb" "$ks")" "$(ratio "$kbf" "$ksf")"
+  echo "  events read: sluice $kread, bare consumer $kmsgs (of $KAFKA_EVENTS produced)"
+  echo "  (~$((KAFKA_EVENTS / 2000)) MB on the topic; the mock broker keeps only a few MB per partition, hence the modest count)"
+fi
