@@ -1,5 +1,6 @@
 #include "pipeline/stream_runner.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -14,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "pipeline/event_time_stage.h"
 #include "sinks/dlq/dlq_writer.h"
 #include "sinks/lake/lake_writer.h"
 #include "sources/file/file_source.h"
@@ -104,6 +106,7 @@ struct Work {
   RawBatch raw;
   RecordBatch rows;
   std::vector<Reject> rejects;
+  std::vector<uint32_t> row_records;  // per row: its record (event-time stage only)
   ParseStats stats;
   std::exception_ptr error;
 };
@@ -167,6 +170,11 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
 
   LakeWriter lake(config_.lake, out_schema, ts_column, options_.writer_id);
   LakeState state = lake.open();
+  int64_t next_seq = state.last_seq + 1;
+
+  EventTimeStage event_time(config_, out_schema, options_.writer_id);
+  event_time.open(state, lake.table_dir(), monotonic_millis());
+  const bool track_rows = event_time.enabled();
 
   // The DLQ is cut back to what the last commit covered: lines written after
   // it belong to records that will be read again.
@@ -188,7 +196,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     }
     std::map<std::string, std::string> props;
     for (const auto& [k, v] : config_.source.kafka.properties) {
-      if (k.rfind("security.", 0) == 0 || k.rfind("sasl.", 0) == 0 || k.rfind("ssl.", 0) == 0) props[k] = v;
+      if (k.rfind("security.", 0) == 0 || k.rfind("sasl.", 0) == 0 || k.rfind("ssl.", 0) == 0)
+        props[k] = v;
     }
     dlq_topic = std::make_unique<KafkaProducer>(config_.source.kafka.brokers, props);
   }
@@ -268,7 +277,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         if (!w->raw.records.empty()) {
           last_input_ms = monotonic_millis();
           w->rows = RecordBatch(out_schema);
-          parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros());
+          parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros(),
+                         track_rows ? &w->row_records : nullptr);
           events_read += static_cast<int64_t>(w->raw.records.size());
           if (options_.read_counter) options_.read_counter->store(events_read.load());
           queue.push(std::move(w));
@@ -312,12 +322,21 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       }
     }
     std::map<std::string, std::string> meta;
+    // Window results are committed first, tagged with the raw commit's seq.
+    event_time.before_commit(next_seq, meta, monotonic_millis());
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
     if (dlq_topic) {
       dlq_topic->flush(30000);
-      if (dlq_topic->failed() > 0) throw RuntimeError("DLQ topic: deliveries failed; not committing");
+      if (dlq_topic->failed() > 0)
+        throw RuntimeError("DLQ topic: deliveries failed; not committing");
     }
     LakeCommitEntry entry = lake.commit(start, pending_end, meta);
+    if (event_time.enabled() && entry.seq != next_seq) {
+      throw RuntimeError("another process committed to table " + config_.lake.table +
+                         ": pipelines with dedupe or windows need a single writer per table");
+    }
+    next_seq = entry.seq + 1;
+    event_time.after_commit();
     summary.commits++;
     summary.files_written += static_cast<int64_t>(entry.files.size());
     for (const auto& f : entry.files) {
@@ -348,6 +367,18 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         static_cast<long long>(summary.events_rejected),
         static_cast<long long>(summary.rows_written), static_cast<long long>(summary.files_written),
         static_cast<long long>(summary.commits));
+    if (event_time.enabled()) {
+      const EventTimeStats& et = event_time.stats();
+      int64_t wm = event_time.watermark();
+      std::fprintf(
+          stderr,
+          "[sluice] %s: watermark %s, duplicates %lld, late %lld, windows emitted %lld, open %zu, "
+          "dedupe keys %zu\n",
+          config_.name.c_str(), wm == kNoWatermark ? "none" : format_iso8601(wm).c_str(),
+          static_cast<long long>(et.duplicates), static_cast<long long>(et.late_rows),
+          static_cast<long long>(et.windows_emitted), event_time.open_windows(),
+          event_time.dedupe_keys());
+    }
   };
 
   bool ended = false;
@@ -358,10 +389,15 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (w) {
         switch (w->kind) {
           case Work::kBatch:
-            if (w->rows.rows() > 0) lake.append(w->rows);
+            if (w->rows.rows() > 0) {
+              const RecordBatch& rows = event_time.process(w->raw, w->rows, w->row_records,
+                                                           w->rejects, monotonic_millis());
+              if (rows.rows() > 0) lake.append(rows);
+            }
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
             if (dlq_topic) {
-              for (const auto& r : w->rejects) dlq_topic->produce(config_.dlq.kafka_topic, format_dlq_line(w->raw, r));
+              for (const auto& r : w->rejects)
+                dlq_topic->produce(config_.dlq.kafka_topic, format_dlq_line(w->raw, r));
             }
             for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
             summary.events_accepted += w->stats.records_accepted;
@@ -384,8 +420,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       const int64_t now = monotonic_millis();
       // The lake's own trigger counts buffered rows; positions alone (all
       // records rejected, blank lines) are committed on the same interval.
-      if (!failure && (lake.should_commit(now) ||
-                       (!pending_end.empty() && now - last_commit_ms >= config_.lake.commit_interval_ms))) {
+      if (!failure &&
+          (lake.should_commit(now) ||
+           (!pending_end.empty() && now - last_commit_ms >= config_.lake.commit_interval_ms))) {
         commit();
         last_commit_ms = now;
       }
@@ -416,23 +453,26 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   reader.join();
   source->close();
   summary.events_read = events_read.load();
+  summary.duplicates = event_time.stats().duplicates;
+  summary.late_rows = event_time.stats().late_rows;
+  summary.windows_emitted = event_time.stats().windows_emitted;
   summary.seconds = (monotonic_millis() - started_ms) / 1000.0;
   progress(true);
   return summary;
 }
 
 std::string format_summary(const RunSummary& s) {
-  char buf[512];
-  std::snprintf(
-      buf, sizeof buf,
-      "events read:     %lld\nevents accepted: %lld\nrejected (DLQ):  %lld\nrows written:    %lld\n"
-      "files written:   %lld\nbytes written:   %lld\ncommits:         %lld\nseconds:         "
-      "%.2f\n",
-      static_cast<long long>(s.events_read), static_cast<long long>(s.events_accepted),
-      static_cast<long long>(s.events_rejected), static_cast<long long>(s.rows_written),
-      static_cast<long long>(s.files_written), static_cast<long long>(s.bytes_written),
-      static_cast<long long>(s.commits), s.seconds);
-  return buf;
+  std::string out = fmt::format(
+      "events read:     {}\nevents accepted: {}\nrejected (DLQ):  {}\nrows written:    {}\n"
+      "files written:   {}\nbytes written:   {}\ncommits:         {}\n",
+      s.events_read, s.events_accepted, s.events_rejected, s.rows_written, s.files_written,
+      s.bytes_written, s.commits);
+  if (s.duplicates || s.late_rows || s.windows_emitted) {
+    out += fmt::format("duplicates:      {}\nlate rows:       {}\nwindows emitted: {}\n",
+                       s.duplicates, s.late_rows, s.windows_emitted);
+  }
+  out += fmt::format("seconds:         {:.2f}\n", s.seconds);
+  return out;
 }
 
 }  // namespace sluice

@@ -35,6 +35,9 @@ struct RunSummary {
   int64_t bytes_written = 0;
   int64_t commits = 0;
   int64_t resumed_streams = 0;  // streams that resumed from the commit log
+  int64_t duplicates = 0;       // dropped by dedupe
+  int64_t late_rows = 0;        // behind closed windows
+  int64_t windows_emitted = 0;
   double seconds = 0;
 };
 

@@ -1,0 +1,92 @@
+// The stateful part of the streaming job: watermark, dedupe and windows,
+// with their state made exactly-once through the lake commit log.
+//
+// How state survives a crash: nothing is checkpointed separately. Each raw
+// commit records the watermark and the per-stream maximum event times in its
+// meta; on restart, dedupe keys and open windows are rebuilt from the raw
+// table's committed rows that can still matter (event time >= watermark -
+// horizon, or in windows still open). Window results go to their own lake
+// table; each of its commits carries the raw commit's sequence number
+// (meta "raw_seq") and is made just before that raw commit. A window commit
+// whose raw commit never happened is rolled back at start-up, so no window
+// is lost or emitted twice. This needs one writer per raw table.
+//
+// Threading: single-threaded (the runner's writer thread).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.h"
+#include "core/batch.h"
+#include "core/record.h"
+#include "sinks/lake/lake_writer.h"
+#include "transforms/eventtime/dedupe.h"
+#include "transforms/eventtime/watermark.h"
+#include "transforms/eventtime/window.h"
+#include "transforms/parse/parser.h"
+
+namespace sluice {
+
+struct EventTimeStats {
+  int64_t duplicates = 0;
+  int64_t late_rows = 0;
+  int64_t windows_emitted = 0;
+  int64_t rebuilt_rows = 0;
+};
+
+class EventTimeStage {
+ public:
+  // Throws ConfigError (file, line, key) for unknown columns.
+  EventTimeStage(const PipelineConfig& config, const OutputSchema& raw_schema,
+                 std::string writer_id);
+  ~EventTimeStage();
+
+  bool enabled() const { return enabled_; }
+
+  // After the raw table was opened: rolls back derived commits newer than the
+  // raw table's, opens the window (and late) tables, restores the watermark
+  // and rebuilds dedupe and window state from committed rows.
+  void open(const LakeState& raw_state, const std::string& raw_table_dir, int64_t now_ms);
+
+  // Processes one parsed batch. Returns the rows for the raw table (`rows`
+  // itself when nothing was dropped). Late rows under the DLQ policy become
+  // rejects of their records in `late_rejects`.
+  const RecordBatch& process(const RawBatch& raw, const RecordBatch& rows,
+                             const std::vector<uint32_t>& row_records,
+                             std::vector<Reject>& late_rejects, int64_t now_ms);
+
+  // Just before raw commit `raw_seq`: emits closed windows and commits the
+  // derived tables tagged with raw_seq; adds watermark state to `meta`.
+  void before_commit(int64_t raw_seq, std::map<std::string, std::string>& meta, int64_t now_ms);
+  // After the raw commit: forgets dedupe keys behind the watermark.
+  void after_commit();
+
+  int64_t watermark() const { return tracker_.current(); }
+  const EventTimeStats& stats() const { return stats_; }
+  size_t open_windows() const { return window_ ? window_->open_windows() : 0; }
+  size_t dedupe_keys() const { return dedupe_ ? dedupe_->size() : 0; }
+
+ private:
+  const PipelineConfig& config_;
+  const OutputSchema& raw_schema_;
+  std::string writer_id_;
+  bool enabled_ = false;
+  int ts_col_ = -1;
+  WatermarkTracker tracker_;
+  std::optional<Deduper> dedupe_;
+  std::optional<WindowOperator> window_;
+  std::unique_ptr<LakeWriter> window_lake_;
+  std::unique_ptr<LakeWriter> late_lake_;
+  std::optional<RecordBatch> window_out_;
+  std::optional<RecordBatch> kept_;
+  std::optional<RecordBatch> late_rows_;
+  std::vector<uint32_t> keep_, late_;
+  EventTimeStats stats_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,135 @@
+#include "sinks/lake/lake_reader.h"
+
+#include <duckdb.h>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "sinks/lake/lake_writer.h"
+
+namespace sluice {
+
+namespace {
+
+struct Db {
+  duckdb_database db = nullptr;
+  duckdb_connection con = nullptr;
+  Db() {
+    if (duckdb_open(nullptr, &db) != DuckDBSuccess || duckdb_connect(db, &con) != DuckDBSuccess) {
+      throw RuntimeError("lake reader: cannot open DuckDB");
+    }
+  }
+  ~Db() {
+    if (con) duckdb_disconnect(&con);
+    if (db) duckdb_close(&db);
+  }
+};
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// Hour partitions end at hour start + 1 h; other layouts are always read.
+bool partition_may_hold(const std::string& partition, int64_t min_ts) {
+  int y = 0, mo = 0, d = 0, h = 0;
+  if (std::sscanf(partition.c_str(), "year=%d/month=%d/day=%d/hour=%d", &y, &mo, &d, &h) != 4)
+    return true;
+  int64_t start =
+      (days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600) *
+      1000000LL;
+  return start + 3600LL * 1000000 > min_ts;
+}
+
+}  // namespace
+
+RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema& schema,
+                                const std::string& timestamp_column, int64_t min_ts) {
+  RecordBatch out(schema);
+  std::string files;
+  for (const auto& entry : read_commit_log(table_dir)) {
+    for (const auto& f : entry.files) {
+      if (!partition_may_hold(f.partition, min_ts)) continue;
+      if (!files.empty()) files += ",";
+      files += quote(table_dir + "/" + f.path);
+    }
+  }
+  if (files.empty()) return out;
+  std::string cols;
+  for (const auto& c : schema) cols += (cols.empty() ? "\"" : ", \"") + c.name + "\"";
+  std::string sql =
+      fmt::format("SELECT {} FROM read_parquet([{}]) WHERE \"{}\" >= make_timestamp({}::BIGINT)",
+                  cols, files, timestamp_column, min_ts);
+  Db db;
+  duckdb_result res;
+  if (duckdb_query(db.con, sql.c_str(), &res) != DuckDBSuccess) {
+    std::string err = duckdb_result_error(&res);
+    duckdb_destroy_result(&res);
+    throw RuntimeError("lake reader: " + err);
+  }
+  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
+    idx_t n = duckdb_data_chunk_get_size(chunk);
+    for (size_t c = 0; c < schema.size(); ++c) {
+      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
+      uint64_t* validity = duckdb_vector_get_validity(vec);
+      void* data = duckdb_vector_get_data(vec);
+      Column& col = out.columns[c];
+      for (idx_t r = 0; r < n; ++r) {
+        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
+          col.push_null();
+          continue;
+        }
+        switch (schema[c].type) {
+          case ColumnType::kString: {
+            duckdb_string_t* s = static_cast<duckdb_string_t*>(data) + r;
+            col.push_string(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
+            break;
+          }
+          case ColumnType::kInt32:
+            col.push_int32(static_cast<int32_t*>(data)[r]);
+            break;
+          case ColumnType::kInt64:
+          case ColumnType::kTimestamp:
+            col.push_int64(static_cast<int64_t*>(data)[r]);
+            break;
+          case ColumnType::kDouble:
+            col.push_double(static_cast<double*>(data)[r]);
+            break;
+          case ColumnType::kBool:
+            col.push_bool(static_cast<bool*>(data)[r]);
+            break;
+        }
+      }
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  duckdb_destroy_result(&res);
+  return out;
+}
+
+int rollback_commits_after(const std::string& table_dir, const std::string& key, int64_t limit) {
+  auto entries = read_commit_log(table_dir);
+  int removed = 0;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    auto m = it->meta.find(key);
+    if (m == it->meta.end() || std::stoll(m->second) <= limit) break;
+    std::error_code ec;
+    for (const auto& f : it->files) {
+      std::filesystem::remove(table_dir + "/" + f.path, ec);
+      if (!f.staging.empty()) std::filesystem::remove(table_dir + "/" + f.staging, ec);
+    }
+    std::filesystem::remove(fmt::format("{}/_sluice_log/{:020d}.json", table_dir, it->seq), ec);
+    if (ec) throw RuntimeError("lake rollback: " + ec.message());
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace sluice
