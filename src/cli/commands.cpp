@@ -80,6 +80,28 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
     std::string v = verb;
     sub->callback([this, v] { chosen_ = [this, v] { return lake_command(v, lake_); }; });
   }
+
+  auto* batch = app.add_subcommand(
+      "batch", "Run a batch job over the lake: SQL, quality checks, lake + warehouse + CSV");
+  batch->add_option("job", batch_.job, "job name (the pipeline's batch: section)")->required();
+  batch->add_option("--pipeline,-p", batch_.pipeline, "pipeline YAML file")->required();
+  batch->add_option("--lake", batch_.lake, "lake root directory (overrides sink.lake.path)");
+  auto* date = batch->add_option("--date", batch_.date, "process one day, YYYY-MM-DD");
+  auto* from = batch->add_option("--from", batch_.from, "first day of a range, YYYY-MM-DD");
+  auto* to = batch->add_option("--to", batch_.to, "last day of a range (inclusive)");
+  auto* since = batch->add_flag("--since-last", batch_.since_last,
+                                "only days whose input changed since the last run (the default)");
+  from->needs(to);
+  to->needs(from);
+  date->excludes(from)->excludes(to)->excludes(since);
+  since->excludes(from)->excludes(to);
+  batch->add_option(
+      "--warehouse", batch_.warehouse,
+      "duckdb:PATH, postgresql://... or none (default duckdb:LAKE/_warehouse.duckdb)");
+  batch->add_option("--csv", batch_.csv, "write the CSV export here (overrides the job's csv)");
+  batch->add_flag("--no-deps", batch_.no_deps, "do not run the job's depends_on jobs first");
+  batch->add_flag("--quiet", batch_.quiet, "no progress lines");
+  batch->callback([this] { chosen_ = [this] { return batch_command(batch_); }; });
 }
 
 int Commands::run() {

@@ -48,6 +48,18 @@ struct DevBrokerArgs {
   std::vector<std::string> topics;
 };
 
+struct BatchArgs {
+  std::string job;
+  std::string pipeline;
+  std::string lake;
+  std::string date, from, to;
+  bool since_last = false;
+  std::string warehouse;
+  std::string csv;
+  bool no_deps = false;
+  bool quiet = false;
+};
+
 struct LakeArgs {
   std::string table_dir;
 };
@@ -58,6 +70,7 @@ int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop);
 int demo_command(const DemoArgs& a, const std::atomic<bool>& stop);
 int dev_broker_command(const DevBrokerArgs& a, const std::atomic<bool>& stop);
 int lake_command(const std::string& verb, const LakeArgs& a);
+int batch_command(const BatchArgs& a);
 
 // Registers every subcommand on `app`; run() dispatches to the chosen one.
 class Commands {
@@ -74,6 +87,7 @@ class Commands {
   DemoArgs demo_;
   DevBrokerArgs broker_;
   LakeArgs lake_;
+  BatchArgs batch_;
 };
 
 }  // namespace sluice::cli

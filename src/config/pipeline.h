@@ -170,7 +170,7 @@ struct BatchJobConfig {
   std::string date_column = "day";        // DATE column: the unit that a re-run replaces
   std::vector<std::string> key;           // unique key of a row (checked; warehouse key)
   std::string warehouse_table;            // default: output_table
-  std::string csv_path;                   // CSV export of the whole output table ("": none)
+  std::string csv_path;  // CSV export of the whole output table ("": none); relative: to the lake
   std::vector<QualityCheckConfig> checks;
   std::vector<std::string> depends_on;  // jobs run first, for the same days
   int line = 0;

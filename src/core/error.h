@@ -14,6 +14,7 @@ enum ExitCode : int {
   kExitUsage = 2,    // bad command line
   kExitConfig = 3,   // bad pipeline file
   kExitVerify = 4,   // lake verify found a problem
+  kExitQuality = 5,  // a batch job's quality check failed (nothing published)
 };
 
 // A problem in a pipeline file: carries file, line and key.

@@ -1,0 +1,93 @@
+// Lake tables as batch jobs see them: the live files of a table read through
+// its commit log, and an atomic "replace these days" commit for job outputs.
+//
+// Replacement extends the lake's commit protocol (sinks/lake/lake_writer.h)
+// without changing it: a replace entry is an ordinary log entry (same seq
+// numbering, same link(2) commit point) with two extra JSON keys that the
+// plain LakeCommitEntry reader ignores:
+//   "removed": ["<path>", ...]  files of earlier entries that stop being live;
+//   files[i].slice: "YYYY-MM-DD"  the day a file belongs to.
+// After the commit point the staged files are renamed into place and the
+// removed files are deleted, so a plain glob over the partition directories
+// sees exactly the live files. TablePublisher::open() finishes both steps
+// after a crash (renames first, then deletions) and removes its own
+// uncommitted staging files.
+//
+// Threading: read_live_table() is stateless. A TablePublisher is used by one
+// thread; one publisher (writer id) per table at a time -- `sluice batch`
+// holds a per-job lock file for that.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "batch/day.h"
+
+namespace sluice {
+
+struct LiveFile {
+  std::string path;  // relative to the table dir
+  int64_t rows = 0;
+  std::string partition;
+  std::optional<Day> day;  // slice, or the day named by the partition path
+  int64_t seq = 0;         // entry that added it
+};
+
+struct LiveTable {
+  std::string table_dir;
+  bool exists = false;  // a commit log directory was found
+  int64_t last_seq = 0;
+  std::vector<LiveFile> files;
+  // For each day: the highest seq whose entry added or removed a file of it.
+  std::map<Day, int64_t> day_changed_seq;
+
+  // Files of the given days (and files with no day, which cannot be pruned).
+  std::vector<const LiveFile*> files_for(const std::set<Day>& days) const;
+  int64_t rows() const;
+};
+
+// Reads the table's log (up to the latest published entry) and applies the
+// removals. Throws RuntimeError on a corrupt entry.
+LiveTable read_live_table(const std::string& table_dir);
+
+// A file a job wrote to its staging path, waiting for commit().
+struct StagedFile {
+  std::string staging;    // relative to the table dir (from staging_path())
+  std::string partition;  // "day=2025-01-01", already sanitized
+  Day day;
+  int64_t rows = 0;
+};
+
+class TablePublisher {
+ public:
+  // `writer_id` names this publisher's staging and final files.
+  TablePublisher(std::string table_dir, std::string writer_id);
+
+  // Creates the table directories and recovers (see the file comment).
+  void open();
+
+  // A fresh staging path (relative to the table dir) for file `n` of the
+  // next commit; write the Parquet file there, then pass it to replace().
+  std::string staging_path(size_t n) const;
+
+  // One atomic step: the staged files become live and every live file whose
+  // day is in `days` stops being live. Returns the published seq. Throws
+  // RuntimeError on I/O failure (before the commit point the staged files
+  // are deleted; after it, open() finishes the job).
+  int64_t replace(const std::vector<StagedFile>& files, const std::set<Day>& days,
+                  const std::map<std::string, std::string>& meta);
+
+  const std::string& table_dir() const { return table_dir_; }
+
+ private:
+  std::string table_dir_;
+  std::string writer_id_;
+  std::string file_id_;
+  std::string nonce_;  // distinguishes staging names of successive runs
+};
+
+}  // namespace sluice
