@@ -253,10 +253,11 @@ class JobRunner {
     std::string body;
     if (!files.empty()) {
       body = "SELECT * FROM read_parquet(" + parquet_list(table.table_dir, files) +
-             ", union_by_name = true)";
+             ", union_by_name = true, hive_partitioning = false)";
     } else if (!table.files.empty()) {  // no data on these days: same columns, no rows
       body = "SELECT * FROM read_parquet(" +
-             sql_quote(table.table_dir + "/" + table.files.front().path) + ") LIMIT 0";
+             sql_quote(table.table_dir + "/" + table.files.front().path) +
+             ", hive_partitioning = false) LIMIT 0";
     } else {
       if (job.sql.find("{{" + name + "}}") != std::string::npos) {
         throw RuntimeError("batch job " + job.name + ": input table " + name +
@@ -403,7 +404,7 @@ class JobRunner {
     for (const LiveFile& f : out.files) files.push_back(&f);
     std::string source = files.empty() ? std::string("(SELECT * FROM ") + kResultTable + " LIMIT 0)"
                                        : "read_parquet(" + parquet_list(output_dir, files) +
-                                             ", union_by_name = true)";
+                                             ", union_by_name = true, hive_partitioning = false)";
     std::string dir = directory_of(csv);
     lakefs::make_dirs(dir);
     std::string tmp = csv + ".tmp";
