@@ -35,9 +35,11 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   });
 
   auto* gen = app.add_subcommand("generate", "Write realistic events of one family (NDJSON)");
-  gen->add_option("family", generate_.family, "clickstream, user_events or iot")
+  gen->add_option("family", generate_.family,
+                  "clickstream, user_events or iot; or the reference CSVs sales-csv, "
+                  "product-master")
       ->required()
-      ->check(CLI::IsMember({"clickstream", "user_events", "iot"}));
+      ->check(CLI::IsMember({"clickstream", "user_events", "iot", "sales-csv", "product-master"}));
   gen->add_option("--count", generate_.count, "number of events")->capture_default_str();
   gen->add_option("--rate", generate_.rate, "events per second (0: as fast as possible)");
   gen->add_option("--duplicates", generate_.duplicates,
