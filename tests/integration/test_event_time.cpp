@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
@@ -157,6 +158,49 @@ TEST(EventTime, SigkillInTheMiddleOfOpenWindowsGivesTheSameTables) {
   std::string verify;
   EXPECT_EQ(run_sluice({"lake", "verify", crashed + "/iot_windows"}, &verify), 0) << verify;
   EXPECT_EQ(run_sluice({"lake", "verify", crashed + "/iot"}, &verify), 0) << verify;
+}
+
+TEST(EventTime, LateRowsCanGoToASideTable) {
+  TempDir dir;
+  std::string yaml;
+  {
+    std::ifstream in(kIot);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    yaml = ss.str();
+  }
+  size_t at = yaml.find("late_policy: dlq");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, 16, "late_policy: side_table\n    late_table: iot_late");
+  const std::string pipeline = dir.path() + "/iot_side.yaml";
+  {
+    std::ofstream out(pipeline);
+    out << yaml;
+  }
+  const std::string input = dir.path() + "/iot.ndjson";
+  ASSERT_EQ(run_sluice({"generate", "iot", "--count", "60000", "--late", "3", "--seed", "5",
+                        "--output", input}),
+            0);
+  const std::string lake = dir.path() + "/lake";
+  std::string out;
+  ASSERT_EQ(run_sluice({"run", pipeline, "--input", input, "--lake", lake, "--quiet"}, &out), 0)
+      << out;
+  size_t p = out.find("late rows:");
+  ASSERT_NE(p, std::string::npos) << out;
+  int64_t late = std::stoll(out.substr(p + 10));
+  EXPECT_GT(late, 0);
+  Duck duck;
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake + "/iot_late/**/*.parquet')"),
+            late);
+  // Late rows are still raw events: every one is in the raw table too.
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                        "/iot_late/**/*.parquet') WHERE event_id "
+                        "NOT IN (SELECT event_id FROM " +
+                        raw_glob(lake) + ")"),
+            0);
+  for (const auto& l : read_lines(lake + "/_dlq/iot.ndjson")) {
+    EXPECT_EQ(l.find("\"rule\":\"late\""), std::string::npos) << l;
+  }
 }
 
 }  // namespace
