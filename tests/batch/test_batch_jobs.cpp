@@ -15,6 +15,7 @@
 #include "batch/quality.h"
 #include "batch_test_util.h"
 #include "sinks/lake/fs_util.h"
+#include "sinks/lake/lake_writer.h"
 
 namespace sluice {
 namespace {
@@ -168,6 +169,10 @@ TEST_F(BatchJobs, RerunReplacesTheDayEverywhere) {
     parquet += e.path().extension() == ".parquet";
   }
   EXPECT_EQ(parquet, 2);  // one per day
+  // The lake's own check agrees: replaced files are not reported missing.
+  VerifyReport report = verify_table(lake() + "/page_metrics");
+  EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems[0]);
+  EXPECT_EQ(report.files, 2);
 }
 
 TEST_F(BatchJobs, FailedQualityCheckPublishesNothing) {

@@ -33,6 +33,7 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   j["start_offsets"] = entry.start_offsets;
   j["end_offsets"] = entry.end_offsets;
   j["meta"] = entry.meta;
+  if (!entry.removed.empty()) j["removed"] = entry.removed;
   return j.dump(1) + "\n";
 }
 
@@ -55,6 +56,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
     e.start_offsets = j.at("start_offsets").get<SourceOffsets>();
     e.end_offsets = j.at("end_offsets").get<SourceOffsets>();
     if (j.contains("meta")) e.meta = j.at("meta").get<std::map<std::string, std::string>>();
+    if (j.contains("removed")) e.removed = j.at("removed").get<std::vector<std::string>>();
     return e;
   } catch (const nlohmann::json::exception& ex) {
     throw RuntimeError(std::string("lake: malformed commit log entry: ") + ex.what());

@@ -32,9 +32,12 @@ struct LakeCommitEntry {
     std::string staging;    // where it was staged, relative to the table dir
   };
   std::vector<File> files;
-  SourceOffsets start_offsets;              // positions this commit's data starts from
-  SourceOffsets end_offsets;                // next positions after this commit
-  std::map<std::string, std::string> meta;  // free-form, e.g. "dlq_bytes"
+  SourceOffsets start_offsets;  // positions this commit's data starts from
+  SourceOffsets end_offsets;    // next positions after this commit
+  std::map<std::string, std::string> meta;
+  // Files of earlier commits that this commit replaces (batch jobs' replace
+  // commits): they are no longer part of the table.
+  std::vector<std::string> removed;  // free-form, e.g. "dlq_bytes"
 
   int64_t rows() const;
 };

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -54,9 +55,12 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
                                 const std::string& timestamp_column, int64_t min_ts) {
   RecordBatch out(schema);
   std::string files;
-  for (const auto& entry : read_commit_log(table_dir)) {
+  auto entries = read_commit_log(table_dir);
+  std::set<std::string> removed;
+  for (const auto& entry : entries) removed.insert(entry.removed.begin(), entry.removed.end());
+  for (const auto& entry : entries) {
     for (const auto& f : entry.files) {
-      if (!partition_may_hold(f.partition, min_ts)) continue;
+      if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts)) continue;
       if (!files.empty()) files += ",";
       files += quote(table_dir + "/" + f.path);
     }

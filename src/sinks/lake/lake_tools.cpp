@@ -50,6 +50,8 @@ VerifyReport verify_table(const std::string& table_dir) {
   }
   DuckDb db(1);
   std::set<std::string> logged;
+  std::set<std::string> removed;  // replaced by a later commit: no longer live
+  for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
   int64_t expected_seq = entries.empty() ? 0 : entries.front().seq;
   for (const LakeCommitEntry& e : entries) {
     if (e.seq != expected_seq) {
@@ -64,6 +66,13 @@ VerifyReport verify_table(const std::string& table_dir) {
         continue;
       }
       std::string path = table_dir + "/" + f.path;
+      if (removed.count(f.path)) {
+        report.files--;
+        report.rows -= f.rows;
+        if (lakefs::exists(path))
+          problem(fmt::format("replaced file {} still present (seq {})", f.path, e.seq));
+        continue;
+      }
       if (!lakefs::exists(path)) {
         problem(fmt::format("missing file {} (seq {})", f.path, e.seq));
         continue;
@@ -99,8 +108,12 @@ int lake_ls(const std::string& table_dir, std::ostream& out) {
   };
   std::map<std::string, Totals> partitions;
   Totals all;
-  for (const LakeCommitEntry& e : read_commit_log(table_dir)) {
+  auto entries = read_commit_log(table_dir);
+  std::set<std::string> removed;
+  for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
+  for (const LakeCommitEntry& e : entries) {
     for (const auto& f : e.files) {
+      if (removed.count(f.path)) continue;
       Totals& t = partitions[f.partition.empty() ? "." : f.partition];
       ++t.files;
       t.rows += f.rows;
