@@ -623,11 +623,15 @@ void apply_override(YAML::Node root, const std::string& key, const std::string& 
 }
 
 std::vector<BatchJobConfig> parse_batch(const Reader& r, const YAML::Node& node);
+OrchestratorConfig parse_orchestrator(const Reader& r, const YAML::Node& node);
+void parse_job_orchestration(const Reader& r, const YAML::Node& item, const std::string& p,
+                             BatchJobConfig& j);
 
 PipelineConfig build(const YAML::Node& root, const std::string& file) {
   Reader r(file);
   if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 1, "(top level)", "empty file");
-  r.check_keys(root, "", {"name", "source", "schema", "transforms", "sink", "limits", "batch"});
+  r.check_keys(root, "", {"name", "source", "schema", "transforms", "sink", "limits", "batch",
+                         "orchestrator"});
   PipelineConfig c;
   c.file = file;
   if (!root["name"]) r.fail(root, "name", "missing required key");
@@ -663,6 +667,7 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
           static_cast<uint32_t>(r.integer(lim["max_depth"], "limits.max_depth", 2, 1024));
   }
   if (root["batch"]) c.batch_jobs = parse_batch(r, root["batch"]);
+  if (root["orchestrator"]) c.orchestrator = parse_orchestrator(r, root["orchestrator"]);
   return c;
 }
 
@@ -788,7 +793,7 @@ std::vector<BatchJobConfig> parse_batch(const Reader& r, const YAML::Node& node)
     std::string p = "batch[" + std::to_string(jobs.size()) + "]";
     r.check_keys(item, p,
                  {"name", "sql", "output", "partition_by", "date_column", "key", "warehouse_table",
-                  "csv", "checks", "depends_on"});
+                  "csv", "checks", "depends_on", "schedule", "timezone", "retries", "backoff"});
     BatchJobConfig j;
     j.line = item.Mark().line + 1;
     if (!item["name"]) r.fail(item, p + ".name", "missing required key");
@@ -831,6 +836,7 @@ std::vector<BatchJobConfig> parse_batch(const Reader& r, const YAML::Node& node)
     }
     if (item["depends_on"])
       j.depends_on = parse_name_list(r, item["depends_on"], p + ".depends_on");
+    parse_job_orchestration(r, item, p, j);
     jobs.push_back(std::move(j));
     nodes.push_back(item);
   }
@@ -862,6 +868,92 @@ std::vector<BatchJobConfig> parse_batch(const Reader& r, const YAML::Node& node)
     if (state[i] == 0) visit(i);
   }
   return jobs;
+}
+
+// "UTC", "Z" or a fixed offset "+HH:MM" / "-HH:MM" (named zones are not supported).
+void check_timezone(const Reader& r, const YAML::Node& node, const std::string& key,
+                    const std::string& tz) {
+  static const RE2 kOffset("[+-]([01][0-9]|2[0-3]):?[0-5][0-9]");
+  if (tz != "UTC" && tz != "Z" && !RE2::FullMatch(tz, kOffset)) {
+    r.fail(node, key, "time zone '" + tz + "': expected UTC or a fixed offset like +02:00");
+  }
+}
+
+// Five cron fields (minute hour day-of-month month day-of-week) of numbers,
+// '*', ranges a-b, lists and /steps; value ranges are checked by the orchestrator.
+void check_cron(const Reader& r, const YAML::Node& node, const std::string& key,
+                const std::string& cron) {
+  static const RE2 kField("(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*");
+  std::stringstream ss(cron);
+  std::vector<std::string> fields;
+  for (std::string f; ss >> f;) fields.push_back(f);
+  if (fields.size() != 5) {
+    r.fail(node, key, "expected 5 cron fields (minute hour day month weekday), got '" + cron + "'");
+  }
+  for (const auto& f : fields) {
+    if (!RE2::FullMatch(f, kField)) r.fail(node, key, "bad cron field '" + f + "' in '" + cron + "'");
+  }
+}
+
+void parse_job_orchestration(const Reader& r, const YAML::Node& item, const std::string& p,
+                             BatchJobConfig& j) {
+  if (item["schedule"]) {
+    j.schedule = r.str(item["schedule"], p + ".schedule");
+    check_cron(r, item["schedule"], p + ".schedule", j.schedule);
+  }
+  if (item["timezone"]) {
+    j.timezone = r.str(item["timezone"], p + ".timezone");
+    check_timezone(r, item["timezone"], p + ".timezone", j.timezone);
+  }
+  if (item["retries"]) j.retries = static_cast<int>(r.integer(item["retries"], p + ".retries", 0, 100));
+  if (item["backoff"]) j.backoff_ms = batch_duration_ms(r, item["backoff"], p + ".backoff");
+}
+
+// `orchestrator:` -- see OrchestratorConfig.
+OrchestratorConfig parse_orchestrator(const Reader& r, const YAML::Node& node) {
+  OrchestratorConfig o;
+  o.declared = true;
+  if (node.IsNull()) return o;
+  r.check_keys(node, "orchestrator",
+               {"store", "webhook", "sla", "poll_interval", "retries", "backoff", "max_backoff",
+                "jitter", "timezone", "warehouse", "lease"});
+  o.line = node.Mark().line + 1;
+  if (node["store"]) {
+    o.store = r.str(node["store"], "orchestrator.store");
+    if (o.store.rfind("postgresql://", 0) == 0 || o.store.rfind("postgres://", 0) == 0) {
+      r.fail(node["store"], "orchestrator.store",
+             "a PostgreSQL store is not supported yet; use a SQLite file path");
+    }
+  }
+  if (node["webhook"]) {
+    o.webhook_url = r.str(node["webhook"], "orchestrator.webhook");
+    if (o.webhook_url.rfind("http://", 0) != 0 && o.webhook_url.rfind("https://", 0) != 0) {
+      r.fail(node["webhook"], "orchestrator.webhook", "expected an http:// or https:// URL");
+    }
+  }
+  auto positive = [&](const char* key, int64_t& out) {
+    if (!node[key]) return;
+    std::string k = std::string("orchestrator.") + key;
+    out = batch_duration_ms(r, node[key], k);
+    if (out <= 0) r.fail(node[key], k, "must be positive");
+  };
+  positive("sla", o.sla_ms);
+  positive("poll_interval", o.poll_interval_ms);
+  positive("backoff", o.backoff_ms);
+  positive("max_backoff", o.max_backoff_ms);
+  positive("lease", o.lease_ms);
+  if (node["retries"])
+    o.retries = static_cast<int>(r.integer(node["retries"], "orchestrator.retries", 0, 100));
+  if (node["jitter"]) {
+    o.jitter = r.number(node["jitter"], "orchestrator.jitter");
+    if (o.jitter < 0 || o.jitter > 1) r.fail(node["jitter"], "orchestrator.jitter", "expected 0..1");
+  }
+  if (node["timezone"]) {
+    o.timezone = r.str(node["timezone"], "orchestrator.timezone");
+    check_timezone(r, node["timezone"], "orchestrator.timezone", o.timezone);
+  }
+  if (node["warehouse"]) o.warehouse = r.str(node["warehouse"], "orchestrator.warehouse");
+  return o;
 }
 }  // namespace
 

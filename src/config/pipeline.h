@@ -173,6 +173,31 @@ struct BatchJobConfig {
   std::string csv_path;  // CSV export of the whole output table ("": none); relative: to the lake
   std::vector<QualityCheckConfig> checks;
   std::vector<std::string> depends_on;  // jobs run first, for the same days
+  // Orchestration (src/orchestrator/). "" schedule: the job runs when a lake
+  // table it reads gets new commits; else on this 5-field cron schedule.
+  std::string schedule;
+  std::string timezone;               // of the schedule: "UTC", "+02:00" ("": orchestrator's)
+  std::optional<int> retries;         // retries after the first attempt (default: orchestrator's)
+  std::optional<int64_t> backoff_ms;  // first retry delay (default: orchestrator's)
+  int line = 0;
+};
+
+// `orchestrator:` -- runs the batch jobs by themselves (src/orchestrator/):
+// file-arrival and cron triggers, retries, checkpoints, alerts.
+struct OrchestratorConfig {
+  bool declared = false;  // the key was present
+  // "": LAKE/_sluice_orchestrator.db; a file path or sqlite:PATH (SQLite, WAL)
+  std::string store;
+  std::string webhook_url;          // JSON alerts ("": none)
+  int64_t sla_ms = 15 * 60000;      // no new data / job not done within this: alert
+  int64_t poll_interval_ms = 5000;  // commit-log polling (also woken by local commits)
+  int retries = 4;                  // retries after the first attempt (5 attempts)
+  int64_t backoff_ms = 1000;        // first retry delay; doubles per retry
+  int64_t max_backoff_ms = 300000;
+  double jitter = 0.2;          // each delay is stretched by up to this fraction, at random
+  std::string timezone = "UTC";  // default time zone of schedules
+  std::string warehouse;         // as `sluice batch --warehouse` ("": LAKE/_warehouse.duckdb)
+  int64_t lease_ms = 600000;     // a run's lease; another orchestrator may take over after it
   int line = 0;
 };
 
@@ -186,6 +211,7 @@ struct PipelineConfig {
   DlqConfig dlq;
   LimitsConfig limits;
   std::vector<BatchJobConfig> batch_jobs;
+  OrchestratorConfig orchestrator;
 };
 
 }  // namespace sluice
