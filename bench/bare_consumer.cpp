@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   }
   long long got = 0;
   unsigned long long bytes = 0, checksum = 0;
-  std::chrono::steady_clock::time_point t_first{};
+  std::chrono::steady_clock::time_point t_first{}, t_last{};
   int idle_polls = 0;  // stop after 10 s without a message (or 30 s before the first)
   while (got < want) {
     std::unique_ptr<rd_kafka_message_t, MessageDeleter> msg(rd_kafka_consumer_poll(rk.get(), 1000));
@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < msg->len; ++i) checksum += p[i];
     bytes += msg->len;
     ++got;
+    t_last = std::chrono::steady_clock::now();
   }
-  const auto t_end = std::chrono::steady_clock::now();
+  const auto t_end = got > 0 ? t_last : std::chrono::steady_clock::now();
   std::printf(
       "bare_seconds=%.4f first_to_last_seconds=%.4f messages=%lld bytes=%llu checksum=%llu\n",
       std::chrono::duration<double>(t_end - t_start).count(),
