@@ -104,6 +104,35 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   batch->add_flag("--no-deps", batch_.no_deps, "do not run the job's depends_on jobs first");
   batch->add_flag("--quiet", batch_.quiet, "no progress lines");
   batch->callback([this] { chosen_ = [this] { return batch_command(batch_); }; });
+
+  auto* orch = app.add_subcommand(
+      "orchestrate", "Run the pipeline's batch jobs by themselves: triggers, retries, alerts");
+  orch->add_option("pipeline", orchestrate_.pipeline, "pipeline YAML file")->required();
+  orch->add_option("--lake", orchestrate_.lake, "lake root directory (overrides sink.lake.path)");
+  orch->add_flag("--once", orchestrate_.once, "one pass over the jobs, then exit");
+  orch->add_flag("--quiet", orchestrate_.quiet, "no progress lines");
+  orch->callback([this] { chosen_ = [this] { return orchestrate_command(orchestrate_, stop_); }; });
+
+  auto* runs = app.add_subcommand("runs", "List orchestrated runs, newest first");
+  runs->add_option("--pipeline,-p", runs_.pipeline, "pipeline YAML file (finds the store)");
+  runs->add_option("--lake", runs_.lake, "lake root directory (default store inside it)");
+  runs->add_option("--job", runs_.job, "only this job");
+  runs->add_option("--limit", runs_.limit, "at most this many runs")->capture_default_str();
+  runs->callback([this] { chosen_ = [this] { return runs_command(runs_); }; });
+
+  auto* trig = app.add_subcommand("trigger", "Run a batch job now through the orchestrator");
+  trig->add_option("job", trigger_.job, "job name")->required();
+  trig->add_option("--pipeline,-p", trigger_.pipeline, "pipeline YAML file")->required();
+  trig->add_option("--lake", trigger_.lake, "lake root directory (overrides sink.lake.path)");
+  auto* tdate = trig->add_option("--date", trigger_.date, "process one day, YYYY-MM-DD");
+  auto* tfrom = trig->add_option("--from", trigger_.from, "backfill from this day, YYYY-MM-DD");
+  auto* tto = trig->add_option("--to", trigger_.to, "last day of the backfill (inclusive)");
+  tfrom->needs(tto);
+  tto->needs(tfrom);
+  tdate->excludes(tfrom)->excludes(tto);
+  trig->add_flag("--no-deps", trigger_.no_deps, "do not run the job's depends_on jobs first");
+  trig->add_flag("--quiet", trigger_.quiet, "no progress lines");
+  trig->callback([this] { chosen_ = [this] { return trigger_command(trigger_); }; });
 }
 
 int Commands::run() {

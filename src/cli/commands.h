@@ -64,6 +64,29 @@ struct LakeArgs {
   std::string table_dir;
 };
 
+struct OrchestrateArgs {
+  std::string pipeline;
+  std::string lake;
+  bool once = false;
+  bool quiet = false;
+};
+
+struct RunsArgs {
+  std::string pipeline;
+  std::string lake;
+  std::string job;
+  int limit = 20;
+};
+
+struct TriggerArgs {
+  std::string job;
+  std::string pipeline;
+  std::string lake;
+  std::string date, from, to;
+  bool no_deps = false;
+  bool quiet = false;
+};
+
 int run_command(const RunArgs& a, const std::atomic<bool>& stop);
 int validate_command(const std::string& pipeline, const std::vector<std::string>& sets);
 int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop);
@@ -71,6 +94,9 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop);
 int dev_broker_command(const DevBrokerArgs& a, const std::atomic<bool>& stop);
 int lake_command(const std::string& verb, const LakeArgs& a);
 int batch_command(const BatchArgs& a);
+int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop);
+int runs_command(const RunsArgs& a);
+int trigger_command(const TriggerArgs& a);
 
 // Registers every subcommand on `app`; run() dispatches to the chosen one.
 class Commands {
@@ -88,6 +114,9 @@ class Commands {
   DevBrokerArgs broker_;
   LakeArgs lake_;
   BatchArgs batch_;
+  OrchestrateArgs orchestrate_;
+  RunsArgs runs_;
+  TriggerArgs trigger_;
 };
 
 }  // namespace sluice::cli

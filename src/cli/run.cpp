@@ -1,9 +1,13 @@
 // `sluice run` and `sluice validate`.
 #include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
 
 #include "cli/commands.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "orchestrator/orchestrator.h"
 #include "pipeline/stream_runner.h"
 
 namespace sluice::cli {
@@ -50,8 +54,48 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   opts.stop_after_events = a.stop_after;
   opts.idle_stop_ms = a.idle_stop_ms;
   opts.progress = !a.quiet;
+  // With batch jobs and an `orchestrator:` section, the orchestrator runs
+  // beside the stream on its own thread, woken by each lake commit.
+  std::unique_ptr<CheckpointStore> store;
+  std::unique_ptr<AlertSink> alerts;
+  SystemClock clock;
+  std::unique_ptr<Orchestrator> orchestrator;
+  std::atomic<bool> orchestrator_stop{false};
+  std::thread orchestrator_thread;
+  if (!config.batch_jobs.empty() && config.orchestrator.declared) {
+    store = open_checkpoint_store(config.orchestrator.store, config.lake.path);
+    if (!config.orchestrator.webhook_url.empty())
+      alerts = make_webhook_sink(config.orchestrator.webhook_url);
+    OrchestratorOptions oo;
+    oo.lake_dir = config.lake.path;
+    oo.log = a.quiet ? nullptr : &std::cerr;
+    orchestrator = std::make_unique<Orchestrator>(config, oo, *store, clock, alerts.get());
+    opts.on_commit = [o = orchestrator.get()] { o->notify(); };
+    orchestrator_thread = std::thread([&] {
+      try {
+        orchestrator->run(orchestrator_stop);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "sluice: orchestrator stopped: %s\n", e.what());
+      }
+    });
+  }
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~JoinOnExit() {
+      stop.store(true);
+      if (thread.joinable()) thread.join();
+    }
+  } join_on_exit{orchestrator_stop, orchestrator_thread};
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
+  if (orchestrator) {
+    // The stream ended: one last pass over what its final commits brought
+    // (unless the user asked to stop).
+    orchestrator_stop.store(true);
+    orchestrator_thread.join();
+    if (!stop.load()) orchestrator->tick();
+  }
   std::printf("%s", format_summary(s).c_str());
   return kExitOk;
 }

@@ -348,6 +348,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       for (const auto& [s, off] : pending_end) stream_start[s] = off;
     }
     source->after_commit(pending_end);
+    if (options_.on_commit) options_.on_commit();
     pending_end.clear();
     pending_events = 0;
   };

@@ -24,6 +24,9 @@ struct RunOptions {
   bool progress = true;           // progress lines on stderr
   int progress_interval_ms = 1000;
   std::atomic<int64_t>* read_counter = nullptr;  // if set, kept equal to events read
+  // If set, called on the writer thread after each lake commit (must be quick:
+  // `sluice run` uses it to wake the orchestrator's own thread).
+  std::function<void()> on_commit;
 };
 
 struct RunSummary {
