@@ -292,6 +292,13 @@ JobOutcome Orchestrator::run_with_retries(const BatchJobConfig& job, const Due& 
   outcome.run_id = run.id;
   if (run.attempts > 0) {
     say(fmt::format("{}: resuming run {} ({} attempt(s) so far)", job.name, run.id, run.attempts));
+    for (AttemptRecord a : store_.attempts(run.id)) {
+      if (a.status != "running") continue;  // cut short by a crash
+      a.status = "interrupted";
+      a.finished_ms = clock_.now_ms();
+      a.error = "the orchestrator stopped during this attempt";
+      store_.record_attempt(a);
+    }
   }
   const RetryPolicy policy = policy_for(job);
   BatchRunOptions bo;
@@ -317,6 +324,8 @@ JobOutcome Orchestrator::run_with_retries(const BatchJobConfig& job, const Due& 
     a.started_ms = clock_.now_ms();
     say(fmt::format("{}: run {} attempt {} ({}, {})", job.name, run.id, attempt, due.trigger,
                     days ? days_text(days) : due.input_key));
+    a.status = "running";  // visible if this process dies during the attempt
+    store_.record_attempt(a);
     try {
       std::vector<BatchJobReport> reports = options_.run_job(pipeline_, job.name, bo);
       for (const auto& r : reports) {
