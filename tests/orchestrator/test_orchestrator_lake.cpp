@@ -135,5 +135,22 @@ TEST(OrchestratorLake, SigkillDuringARunThenRestartFinishesItOnceWithoutDuplicat
   EXPECT_EQ(store->list_runs("daily", 10).size(), 1u);
 }
 
+TEST(OrchestratorLake, SluiceRunHostsTheOrchestrator) {
+  TempDir tmp;
+  const std::string lake = tmp.path() + "/lake";
+  const std::string pipeline = tmp.path() + "/p.yaml";
+  orchtest::write_file(pipeline,
+                       orchtest::pipeline_yaml(lake, "", "orchestrator: {warehouse: none}\n"));
+  const std::string input = tmp.path() + "/in.ndjson";
+  orchtest::write_file(input, orchtest::events_ndjson({"2025-03-01", "2025-03-02"}, 2, 0));
+  ASSERT_EQ(run_binary({SLUICE_BINARY, "run", pipeline, "--input", input, "--quiet"}), 0);
+  auto store = open_sqlite_store(lake + "/_sluice_orchestrator.db");
+  auto runs = store->list_runs("daily", 10);
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs[0].status, "succeeded");
+  EXPECT_EQ(rows_per_day(lake + "/daily"),
+            (std::map<std::string, int64_t>{{"2025-03-01", 1}, {"2025-03-02", 1}}));
+}
+
 }  // namespace
 }  // namespace sluice
