@@ -891,7 +891,8 @@ void check_cron(const Reader& r, const YAML::Node& node, const std::string& key,
     r.fail(node, key, "expected 5 cron fields (minute hour day month weekday), got '" + cron + "'");
   }
   for (const auto& f : fields) {
-    if (!RE2::FullMatch(f, kField)) r.fail(node, key, "bad cron field '" + f + "' in '" + cron + "'");
+    if (!RE2::FullMatch(f, kField))
+      r.fail(node, key, "bad cron field '" + f + "' in '" + cron + "'");
   }
 }
 
@@ -905,7 +906,8 @@ void parse_job_orchestration(const Reader& r, const YAML::Node& item, const std:
     j.timezone = r.str(item["timezone"], p + ".timezone");
     check_timezone(r, item["timezone"], p + ".timezone", j.timezone);
   }
-  if (item["retries"]) j.retries = static_cast<int>(r.integer(item["retries"], p + ".retries", 0, 100));
+  if (item["retries"])
+    j.retries = static_cast<int>(r.integer(item["retries"], p + ".retries", 0, 100));
   if (item["backoff"]) j.backoff_ms = batch_duration_ms(r, item["backoff"], p + ".backoff");
 }
 
@@ -946,7 +948,8 @@ OrchestratorConfig parse_orchestrator(const Reader& r, const YAML::Node& node) {
     o.retries = static_cast<int>(r.integer(node["retries"], "orchestrator.retries", 0, 100));
   if (node["jitter"]) {
     o.jitter = r.number(node["jitter"], "orchestrator.jitter");
-    if (o.jitter < 0 || o.jitter > 1) r.fail(node["jitter"], "orchestrator.jitter", "expected 0..1");
+    if (o.jitter < 0 || o.jitter > 1)
+      r.fail(node["jitter"], "orchestrator.jitter", "expected 0..1");
   }
   if (node["timezone"]) {
     o.timezone = r.str(node["timezone"], "orchestrator.timezone");
