@@ -1,20 +1,73 @@
 // `sluice demo`: everything on embedded defaults. Starts a dev broker, a
 // generator producing clickstream events into it, and the clickstream
 // pipeline (embedded copy of examples/clickstream.yaml) into ./lake.
+#include <duckdb.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/embedded_pipelines.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "orchestrator/checkpoint_store.h"
+#include "orchestrator/clock.h"
+#include "orchestrator/orchestrator.h"
 #include "pipeline/stream_runner.h"
 #include "sources/generate/generator.h"
 #include "sources/kafka/dev_broker.h"
 #include "sources/kafka/kafka_producer.h"
 
 namespace sluice::cli {
+
+namespace {
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw RuntimeError("demo: cannot write " + path.string());
+}
+
+// Prints the busiest pages of the page_metrics output table, read back with
+// DuckDB from its Parquet files.
+void print_page_metrics(const std::string& lake) {
+  std::string dir = lake + "/page_metrics";
+  if (!std::filesystem::exists(dir)) return;
+  duckdb_database db;
+  duckdb_connection con;
+  if (duckdb_open(nullptr, &db) != DuckDBSuccess) return;
+  if (duckdb_connect(db, &con) != DuckDBSuccess) {
+    duckdb_close(&db);
+    return;
+  }
+  std::string sql =
+      "SELECT page_url, day, events, round(avg_tti, 1), round(avg_ttar, 1) FROM read_parquet('" +
+      dir + "/**/*.parquet', hive_partitioning = false) ORDER BY events DESC LIMIT 5";
+  duckdb_result res;
+  if (duckdb_query(con, sql.c_str(), &res) == DuckDBSuccess) {
+    std::printf("top pages (page_metrics):\n  %-50s %-10s %8s %9s %9s\n", "page_url", "day",
+                "events", "avg_tti", "avg_ttar");
+    for (idx_t r = 0; r < duckdb_row_count(&res); ++r) {
+      std::string cells[5];
+      for (idx_t c = 0; c < 5; ++c) {
+        char* v = duckdb_value_varchar(&res, c, r);
+        cells[c] = v ? v : "NULL";
+        duckdb_free(v);
+      }
+      std::printf("  %-50s %-10s %8s %9s %9s\n", cells[0].c_str(), cells[1].c_str(),
+                  cells[2].c_str(), cells[3].c_str(), cells[4].c_str());
+    }
+  }
+  duckdb_destroy_result(&res);
+  duckdb_disconnect(&con);
+  duckdb_close(&db);
+}
+
+}  // namespace
 
 int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   DevBroker broker(0);
@@ -34,8 +87,38 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
       {"sink.lake.rotate.max_seconds", "2"},
       // Short fetch waits: the producer runs only a small window ahead.
       {"source.kafka.properties", "{fetch.wait.max.ms: '10', session.timeout.ms: '10000'}"}};
-  PipelineConfig config =
-      load_pipeline_from_string(kClickstreamPipeline, "<embedded clickstream.yaml>", o);
+  // The embedded pipeline and its reference data go beside the lake, so its
+  // batch jobs find them ({{pipeline_dir}}/data/*.csv).
+  const std::filesystem::path demo_dir = std::filesystem::path(a.lake) / "_demo";
+  write_file(demo_dir / "clickstream.yaml", kClickstreamPipeline);
+  write_file(demo_dir / "data" / "sales.csv", sales_csv(a.seed));
+  write_file(demo_dir / "data" / "product_master.csv", product_master_csv());
+  o.push_back({"orchestrator", "{poll_interval: 1s}"});
+  PipelineConfig config = load_pipeline((demo_dir / "clickstream.yaml").string(), o);
+
+  // The orchestrator runs the batch jobs as commits arrive, on its own thread.
+  std::unique_ptr<CheckpointStore> store =
+      open_checkpoint_store(config.orchestrator.store, config.lake.path);
+  SystemClock clock;
+  OrchestratorOptions oo;
+  oo.lake_dir = config.lake.path;
+  Orchestrator orchestrator(config, oo, *store, clock, nullptr);
+  std::atomic<bool> orchestrator_stop{false};
+  std::thread orchestrator_thread([&] {
+    try {
+      orchestrator.run(orchestrator_stop);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "[sluice] demo orchestrator: %s\n", e.what());
+    }
+  });
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~JoinOnExit() {
+      stop.store(true);
+      if (thread.joinable()) thread.join();
+    }
+  } join_orchestrator{orchestrator_stop, orchestrator_thread};
 
   std::atomic<int64_t> consumed{0};
   std::atomic<bool> producer_failed{false};
@@ -72,6 +155,7 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   RunOptions opts;
   opts.stop_after_events = a.events;
   opts.read_counter = &consumed;
+  opts.on_commit = [&orchestrator] { orchestrator.notify(); };
   RunSummary s;
   try {
     StreamRunner runner(config, opts);
@@ -99,8 +183,17 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
     throw;
   }
   producer_thread.join();
+  orchestrator_stop.store(true);
+  orchestrator_thread.join();
+  if (!stop.load()) orchestrator.tick();  // what the final commits brought
   std::printf("sluice demo: clickstream -> %s/clickstream\n%s", a.lake.c_str(),
               format_summary(s).c_str());
+  std::printf("batch job runs (latest first):\n");
+  for (const auto& r : store->list_runs("", 6)) {
+    std::printf("  %-14s %-10s attempts %d %s\n", r.job.c_str(), r.status.c_str(), r.attempts,
+                r.error.c_str());
+  }
+  print_page_metrics(a.lake);
   std::printf("dlq:             %s\n", config.dlq.path.c_str());
   std::printf("inspect:         sluice lake ls %s/clickstream; sluice lake verify %s/clickstream\n",
               a.lake.c_str(), a.lake.c_str());

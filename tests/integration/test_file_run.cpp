@@ -183,3 +183,30 @@ TEST(Cli, GenerateIsReproducible) {
 
 }  // namespace
 }  // namespace sluice::testing
+
+namespace sluice::testing {
+namespace {
+
+TEST(Demo, LandsDataAndRunsTheBatchJobs) {
+  TempDir dir;
+  const std::string lake = dir.path() + "/lake";
+  std::string out;
+  ASSERT_EQ(run_sluice({"demo", "--events", "20000", "--lake", lake}, &out), 0) << out;
+  EXPECT_NE(out.find("events read:     20000"), std::string::npos) << out;
+  Duck duck;
+  int64_t events = duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                               "/clickstream/**/*.parquet') WHERE action_index = 0");
+  int64_t rejected = static_cast<int64_t>(read_lines(lake + "/_dlq/clickstream.ndjson").size());
+  EXPECT_GT(rejected, 0);
+  EXPECT_EQ(events + rejected, 20000);
+  // The batch job ran on what landed: its per-page counts add up to the events.
+  EXPECT_EQ(
+      duck.scalar("SELECT sum(events) FROM read_parquet('" + lake + "/page_metrics/**/*.parquet')"),
+      events);
+  EXPECT_NE(out.find("page_metrics   succeeded"), std::string::npos) << out;
+  std::string verify;
+  EXPECT_EQ(run_sluice({"lake", "verify", lake + "/clickstream"}, &verify), 0) << verify;
+}
+
+}  // namespace
+}  // namespace sluice::testing
