@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -112,7 +113,7 @@ std::vector<std::string> generate_args(const std::string& lake) {
           "--set",
           "source.type=generate",
           "--set",
-          "source.generate={family: iot, count: 250000, duplicates: 2, seed: 9}",
+          "source.generate={family: iot, count: 400000, duplicates: 2, seed: 9}",
           "--set",
           "sink.lake.commit_interval_ms=150",
           "--set",
@@ -125,11 +126,27 @@ TEST(EventTime, SigkillInTheMiddleOfOpenWindowsGivesTheSameTables) {
   std::string out;
   ASSERT_EQ(run_sluice(generate_args(clean), &out), 0) << out;
 
+  // Kill each process at a random moment after its first commit of the
+  // round, so kills land while windows are open and commits are in flight.
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int> delay(100, 1500);
+  std::uniform_int_distribution<int> delay(0, 400);
+  auto log_entries = [&](const std::string& table) {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(table + "/_sluice_log", ec)) {
+      n += e.path().extension() == ".json";
+    }
+    return n;
+  };
   int kills = 0;
-  for (int round = 0; round < 6; ++round) {
+  for (int round = 0; round < 15 && kills < 4; ++round) {
+    size_t before = log_entries(crashed + "/iot");
     Child child(generate_args(crashed), dir.path() + "/crash.log");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (log_entries(crashed + "/iot") <= before && child.poll() == -1 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));
     if (child.poll() == -1) {
       child.signal(SIGKILL);
