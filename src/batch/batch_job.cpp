@@ -367,11 +367,21 @@ class JobRunner {
             } else {
               const auto& val = combo[v++];
               value = val ? *val : "";
-              cond += " AND " + (val ? sql_ident(k) + "::VARCHAR = " + sql_quote(*val)
-                                     : sql_ident(k) + " IS NULL");
+              // Appended piece by piece: GCC 12 reports a false -Wrestrict
+              // on long operator+ chains at -O3.
+              cond += " AND ";
+              cond += sql_ident(k);
+              if (val) {
+                cond += "::VARCHAR = ";
+                cond += sql_quote(*val);
+              } else {
+                cond += " IS NULL";
+              }
             }
-            path += (path.empty() ? "" : "/") + sanitize_partition_value(k) + "=" +
-                    sanitize_partition_value(value);
+            if (!path.empty()) path += '/';
+            path += sanitize_partition_value(k);
+            path += '=';
+            path += sanitize_partition_value(value);
           }
           DuckResult count;
           db.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kResultTable, cond), count);
