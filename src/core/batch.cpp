@@ -97,6 +97,28 @@ void Column::push_from(const Column& other, size_t row) {
   }
 }
 
+void Column::append_range(const Column& other, size_t begin, size_t end) {
+  if (begin >= end) return;
+  valid_.insert(valid_.end(), other.valid_.begin() + static_cast<std::ptrdiff_t>(begin),
+                other.valid_.begin() + static_cast<std::ptrdiff_t>(end));
+  if (type_ == ColumnType::kString) {
+    const uint32_t from = other.offsets_[begin];
+    const uint32_t to = other.offsets_[end];
+    const uint32_t base = static_cast<uint32_t>(chars_.size());
+    chars_.insert(chars_.end(), other.chars_.begin() + from, other.chars_.begin() + to);
+    offsets_.reserve(offsets_.size() + (end - begin));
+    for (size_t r = begin + 1; r <= end; ++r) offsets_.push_back(base + (other.offsets_[r] - from));
+  } else {
+    const size_t w = width();
+    fixed_.insert(fixed_.end(), other.fixed_.begin() + static_cast<std::ptrdiff_t>(begin * w),
+                  other.fixed_.begin() + static_cast<std::ptrdiff_t>(end * w));
+  }
+}
+
+void RecordBatch::append_range(const RecordBatch& other, size_t begin, size_t end) {
+  for (size_t c = 0; c < columns.size(); ++c) columns[c].append_range(other.columns[c], begin, end);
+}
+
 RecordBatch::RecordBatch(const OutputSchema& s) : schema(&s) {
   columns.reserve(s.size());
   for (const auto& c : s) columns.emplace_back(c.type);

@@ -52,6 +52,8 @@ class Column {
   void push_string(std::string_view s);
   // Appends row `row` of `other` (same type).
   void push_from(const Column& other, size_t row);
+  // Appends rows [begin, end) of `other` (same type) with bulk copies.
+  void append_range(const Column& other, size_t begin, size_t end);
 
   bool is_null(size_t row) const { return valid_[row] == 0; }
   const uint8_t* validity() const { return valid_.data(); }
@@ -105,6 +107,8 @@ struct RecordBatch {
   int column_index(std::string_view name) const;  // -1 if absent
   // Appends row `row` of `other` (same schema).
   void append_row(const RecordBatch& other, size_t row);
+  // Appends rows [begin, end) of `other` (same schema), column by column.
+  void append_range(const RecordBatch& other, size_t begin, size_t end);
 };
 
 }  // namespace sluice

@@ -24,6 +24,31 @@ TEST(Batch, ColumnsKeepValuesAndNulls) {
   EXPECT_EQ(b.column_index("missing"), -1);
 }
 
+TEST(Batch, AppendRangeCopiesRowsAndNulls) {
+  OutputSchema schema{{"s", ColumnType::kString}, {"d", ColumnType::kDouble}};
+  RecordBatch src(schema);
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) {
+      src.columns[0].push_null();
+      src.columns[1].push_null();
+    } else {
+      src.columns[0].push_string("v" + std::to_string(i));
+      src.columns[1].push_double(i * 1.5);
+    }
+  }
+  RecordBatch dst(schema);
+  dst.append_row(src, 0);
+  dst.append_range(src, 2, 5);  // rows 2, 3 (null), 4
+  dst.append_range(src, 5, 5);  // empty range
+  ASSERT_EQ(dst.rows(), 4u);
+  EXPECT_EQ(dst.columns[0].string_at(0), "v0");
+  EXPECT_EQ(dst.columns[0].string_at(1), "v2");
+  EXPECT_TRUE(dst.columns[0].is_null(2));
+  EXPECT_TRUE(dst.columns[1].is_null(2));
+  EXPECT_EQ(dst.columns[0].string_at(3), "v4");
+  EXPECT_DOUBLE_EQ(dst.columns[1].double_at(3), 6.0);
+}
+
 TEST(RawBatch, ArenaAndStreams) {
   RawBatch raw;
   uint32_t a = raw.stream_id("t/0");

@@ -176,7 +176,7 @@ void LakeWriter::append(const RecordBatch& batch) {
     if (run_begin == 0 && run_end == rows && target.rows() == 0) {
       target.columns = batch.columns;  // whole batch, one partition: bulk copy
     } else {
-      for (size_t row = run_begin; row < run_end; ++row) target.append_row(batch, row);
+      target.append_range(batch, run_begin, run_end);
     }
     run_begin = run_end;
   }
