@@ -10,33 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.h"
 #include "config/loader.h"
 #include "pipeline/stream_runner.h"
 #include "sinks/lake/duckdb_handle.h"
 
 namespace sluice::batchtest {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-batch-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
+using testsupport::TempDir;
 
- private:
-  std::string path_;
-};
-
-inline void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using testsupport::write_file;
 
 inline std::string example(const std::string& name) {
   return std::string(SLUICE_SOURCE_DIR) + "/examples/" + name + ".yaml";

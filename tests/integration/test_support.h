@@ -13,25 +13,11 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../support/temp_dir.h"
 
 namespace sluice::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-it-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testsupport::TempDir;
 
 // A child process running the sluice binary; stdout/stderr go to `log`.
 class Child {

@@ -14,32 +14,15 @@
 #include <thread>
 #include <vector>
 
+#include "../support/temp_dir.h"
 #include "config/loader.h"
 #include "pipeline/stream_runner.h"
 
 namespace sluice::orchtest {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-orch-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
+using testsupport::TempDir;
 
- private:
-  std::string path_;
-};
-
-inline void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using testsupport::write_file;
 
 // Events with an id and a timestamp into table `events`; job `daily` counts
 // them per day, job `weekly_copy` depends on it and copies its output.
