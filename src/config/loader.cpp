@@ -921,11 +921,7 @@ OrchestratorConfig parse_orchestrator(const Reader& r, const YAML::Node& node) {
                 "jitter", "timezone", "warehouse", "lease"});
   o.line = node.Mark().line + 1;
   if (node["store"]) {
-    o.store = r.str(node["store"], "orchestrator.store");
-    if (o.store.rfind("postgresql://", 0) == 0 || o.store.rfind("postgres://", 0) == 0) {
-      r.fail(node["store"], "orchestrator.store",
-             "a PostgreSQL store is not supported yet; use a SQLite file path");
-    }
+    o.store = r.str(node["store"], "orchestrator.store");  // a path, sqlite:PATH or postgresql://
   }
   if (node["webhook"]) {
     o.webhook_url = r.str(node["webhook"], "orchestrator.webhook");

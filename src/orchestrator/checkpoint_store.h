@@ -6,7 +6,8 @@
 //
 // Threading: a store object is used by one thread at a time (the
 // orchestrator serializes its calls). Several processes may share one SQLite
-// file: each call is one transaction, and writers wait for each other.
+// file or PostgreSQL database: each call is one transaction, and writers wait
+// for each other.
 #pragma once
 
 #include <cstdint>
@@ -88,11 +89,17 @@ class CheckpointStore {
 inline constexpr const char* kOrchestratorStoreFile = "_sluice_orchestrator.db";
 
 // Opens the store named by `spec`: "" (LAKE/_sluice_orchestrator.db), a file
-// path, or "sqlite:PATH". Throws RuntimeError (PostgreSQL is not supported yet).
+// path, "sqlite:PATH", or a "postgresql://..." (or "postgres://...") URI.
+// Throws RuntimeError if the store cannot be opened.
 std::unique_ptr<CheckpointStore> open_checkpoint_store(const std::string& spec,
                                                        const std::string& lake_dir);
 
 // The SQLite store (WAL mode) at `path`, creating it and its tables.
 std::unique_ptr<CheckpointStore> open_sqlite_store(const std::string& path);
+
+// The PostgreSQL store at libpq `uri`, creating its tables if missing. Several
+// processes may share it: multi-statement calls are transactions, begin_run
+// is serialized by an advisory lock and a lease is one atomic upsert.
+std::unique_ptr<CheckpointStore> open_postgres_store(const std::string& uri);
 
 }  // namespace sluice

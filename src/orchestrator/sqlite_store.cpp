@@ -300,7 +300,7 @@ std::unique_ptr<CheckpointStore> open_sqlite_store(const std::string& path) {
 std::unique_ptr<CheckpointStore> open_checkpoint_store(const std::string& spec,
                                                        const std::string& lake_dir) {
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
-    throw RuntimeError("orchestrator: a PostgreSQL checkpoint store is not supported yet");
+    return open_postgres_store(spec);
   }
   if (spec.empty()) return open_sqlite_store(lake_dir + "/" + kOrchestratorStoreFile);
   if (spec.rfind("sqlite:", 0) == 0) return open_sqlite_store(spec.substr(7));

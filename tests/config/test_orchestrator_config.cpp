@@ -96,8 +96,6 @@ TEST(OrchestratorConfig, ErrorsNameLineAndKey) {
             std::string::npos);
   EXPECT_NE(error_of("orchestrator:\n  timezone: Europe/Paris\n").find("orchestrator.timezone"),
             std::string::npos);
-  EXPECT_NE(error_of("orchestrator:\n  store: postgresql://h/db\n").find("not supported"),
-            std::string::npos);
   EXPECT_NE(error_of("orchestrator:\n  jitter: 2\n").find("orchestrator.jitter"),
             std::string::npos);
   EXPECT_NE(error_of("    schedule: \"0 2 * *\"\n").find("11 batch(daily).schedule"),
