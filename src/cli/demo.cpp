@@ -13,6 +13,7 @@
 #include "cli/embedded_pipelines.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "orchestrator/checkpoint_store.h"
 #include "orchestrator/clock.h"
 #include "orchestrator/orchestrator.h"
@@ -71,7 +72,10 @@ void print_page_metrics(const std::string& lake) {
 
 int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   DevBroker broker(0);
-  const std::string topic = "clickstream";
+  // A fresh topic name per run: the dev broker starts empty every time, and
+  // positions in an existing ./lake belong to the previous run's topic, so a
+  // second demo adds to the lake instead of waiting at old offsets.
+  const std::string topic = "clickstream-" + std::to_string(now_micros() / 1000000);
   broker.create_topic(topic, a.partitions);
   std::fprintf(stderr, "[sluice] demo: dev broker at %s, topic %s (%d partitions), %lld events\n",
                broker.bootstraps().c_str(), topic.c_str(), a.partitions,

@@ -206,6 +206,17 @@ TEST(Demo, LandsDataAndRunsTheBatchJobs) {
   EXPECT_NE(out.find("page_metrics   succeeded"), std::string::npos) << out;
   std::string verify;
   EXPECT_EQ(run_sluice({"lake", "verify", lake + "/clickstream"}, &verify), 0) << verify;
+
+  // A second demo into the same lake adds its events (a fresh broker, so the
+  // old positions must not hold it back).
+  ASSERT_EQ(run_sluice({"demo", "--events", "5000", "--lake", lake, "--seed", "7"}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("events read:     5000"), std::string::npos) << out;
+  int64_t after = duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                              "/clickstream/**/*.parquet') WHERE action_index = 0");
+  int64_t rejected_after =
+      static_cast<int64_t>(read_lines(lake + "/_dlq/clickstream.ndjson").size());
+  EXPECT_EQ(after + rejected_after, 25000);
 }
 
 }  // namespace
