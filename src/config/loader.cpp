@@ -344,7 +344,8 @@ int64_t parse_duration_ms(const Reader& r, const YAML::Node& node, const std::st
   std::string v = r.str(node, key);
   size_t i = 0;
   while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
-  if (i == 0 || i > 15) r.fail(node, key, "expected a duration like 10m, 30s, 250ms, got '" + v + "'");
+  if (i == 0 || i > 15)
+    r.fail(node, key, "expected a duration like 10m, 30s, 250ms, got '" + v + "'");
   int64_t n = std::stoll(v.substr(0, i));
   std::string unit = v.substr(i);
   if (unit.empty() || unit == "ms") return n;
@@ -355,7 +356,8 @@ int64_t parse_duration_ms(const Reader& r, const YAML::Node& node, const std::st
   r.fail(node, key, "unknown duration unit '" + unit + "' (ms, s, m, h, d)");
 }
 
-std::vector<std::string> string_list(const Reader& r, const YAML::Node& node, const std::string& key) {
+std::vector<std::string> string_list(const Reader& r, const YAML::Node& node,
+                                     const std::string& key) {
   std::vector<std::string> out;
   if (node.IsScalar()) {
     out.push_back(r.str(node, key));
@@ -405,7 +407,8 @@ void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& sch
       r.check_keys(item, p, {"type", "delay", "idle_timeout"});
       if (item["delay"]) t.watermark.delay_ms = parse_duration_ms(r, item["delay"], p + ".delay");
       if (item["idle_timeout"]) {
-        t.watermark.idle_timeout_ms = parse_duration_ms(r, item["idle_timeout"], p + ".idle_timeout");
+        t.watermark.idle_timeout_ms =
+            parse_duration_ms(r, item["idle_timeout"], p + ".idle_timeout");
       }
     } else if (type == "dedupe") {
       r.check_keys(item, p, {"type", "key", "horizon"});
@@ -418,8 +421,9 @@ void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& sch
       if (schema.timestamp_field.empty()) r.fail(item, p, "dedupe needs schema.timestamp_field");
       t.dedupe = d;
     } else if (type == "window") {
-      r.check_keys(item, p, {"type", "table", "kind", "size", "slide", "group_by", "aggregates",
-                             "allowed_lateness", "late_policy", "late_table"});
+      r.check_keys(item, p,
+                   {"type", "table", "kind", "size", "slide", "group_by", "aggregates",
+                    "allowed_lateness", "late_policy", "late_table"});
       if (t.window) r.fail(item, p, "only one window transform is supported");
       if (schema.timestamp_field.empty()) r.fail(item, p, "windows need schema.timestamp_field");
       WindowConfig w;
@@ -443,7 +447,8 @@ void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& sch
         r.fail(item["kind"], p + ".kind", "expected tumbling or hopping");
       }
       if (item["group_by"]) w.group_by = string_list(r, item["group_by"], p + ".group_by");
-      if (!item["aggregates"] || !item["aggregates"].IsSequence() || item["aggregates"].size() == 0) {
+      if (!item["aggregates"] || !item["aggregates"].IsSequence() ||
+          item["aggregates"].size() == 0) {
         r.fail(item, p + ".aggregates", "expected a non-empty list of aggregates");
       }
       std::set<std::string> names;
@@ -453,12 +458,18 @@ void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& sch
         AggregateConfig agg;
         if (!a["fn"]) r.fail(a, ap + ".fn", "missing required key");
         std::string fn = r.str(a["fn"], ap + ".fn");
-        if (fn == "count") agg.fn = AggregateConfig::kCount;
-        else if (fn == "sum") agg.fn = AggregateConfig::kSum;
-        else if (fn == "avg") agg.fn = AggregateConfig::kAvg;
-        else if (fn == "min") agg.fn = AggregateConfig::kMin;
-        else if (fn == "max") agg.fn = AggregateConfig::kMax;
-        else if (fn.size() >= 2 && fn[0] == 'p' && fn.find_first_not_of("0123456789", 1) == std::string::npos &&
+        if (fn == "count")
+          agg.fn = AggregateConfig::kCount;
+        else if (fn == "sum")
+          agg.fn = AggregateConfig::kSum;
+        else if (fn == "avg")
+          agg.fn = AggregateConfig::kAvg;
+        else if (fn == "min")
+          agg.fn = AggregateConfig::kMin;
+        else if (fn == "max")
+          agg.fn = AggregateConfig::kMax;
+        else if (fn.size() >= 2 && fn[0] == 'p' &&
+                 fn.find_first_not_of("0123456789", 1) == std::string::npos &&
                  std::stoi(fn.substr(1)) > 0 && std::stoi(fn.substr(1)) < 100) {
           agg.fn = AggregateConfig::kQuantile;
           agg.quantile = std::stoi(fn.substr(1)) / 100.0;
@@ -469,19 +480,26 @@ void parse_transforms(const Reader& r, const YAML::Node& node, const Schema& sch
           if (!a["field"]) r.fail(a, ap + ".field", fn + " needs a field");
           agg.field = r.str(a["field"], ap + ".field");
         }
-        agg.as = a["as"] ? r.str(a["as"], ap + ".as") : (agg.field.empty() ? fn : fn + "_" + agg.field);
-        if (!names.insert(agg.as).second) r.fail(a, ap + ".as", "duplicate output column '" + agg.as + "'");
+        agg.as =
+            a["as"] ? r.str(a["as"], ap + ".as") : (agg.field.empty() ? fn : fn + "_" + agg.field);
+        if (!names.insert(agg.as).second)
+          r.fail(a, ap + ".as", "duplicate output column '" + agg.as + "'");
         w.aggregates.push_back(agg);
       }
       if (item["allowed_lateness"]) {
-        w.allowed_lateness_ms = parse_duration_ms(r, item["allowed_lateness"], p + ".allowed_lateness");
+        w.allowed_lateness_ms =
+            parse_duration_ms(r, item["allowed_lateness"], p + ".allowed_lateness");
       }
       if (item["late_policy"]) {
         std::string lp = r.str(item["late_policy"], p + ".late_policy");
-        if (lp == "drop") w.late_policy = LatePolicy::kDrop;
-        else if (lp == "dlq") w.late_policy = LatePolicy::kDlq;
-        else if (lp == "side_table") w.late_policy = LatePolicy::kSideTable;
-        else r.fail(item["late_policy"], p + ".late_policy", "expected drop, dlq or side_table");
+        if (lp == "drop")
+          w.late_policy = LatePolicy::kDrop;
+        else if (lp == "dlq")
+          w.late_policy = LatePolicy::kDlq;
+        else if (lp == "side_table")
+          w.late_policy = LatePolicy::kSideTable;
+        else
+          r.fail(item["late_policy"], p + ".late_policy", "expected drop, dlq or side_table");
       }
       if (item["late_table"]) w.late_table = r.str(item["late_table"], p + ".late_table");
       if (w.late_policy == LatePolicy::kSideTable && w.late_table.empty()) {
@@ -630,8 +648,9 @@ void parse_job_orchestration(const Reader& r, const YAML::Node& item, const std:
 PipelineConfig build(const YAML::Node& root, const std::string& file) {
   Reader r(file);
   if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 1, "(top level)", "empty file");
-  r.check_keys(root, "", {"name", "source", "schema", "transforms", "sink", "limits", "batch",
-                         "orchestrator"});
+  r.check_keys(
+      root, "",
+      {"name", "source", "schema", "transforms", "sink", "limits", "batch", "orchestrator"});
   PipelineConfig c;
   c.file = file;
   if (!root["name"]) r.fail(root, "name", "missing required key");

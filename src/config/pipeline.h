@@ -85,7 +85,7 @@ enum class LatePolicy { kDrop, kDlq, kSideTable };
 
 struct AggregateConfig {
   enum Fn { kCount, kSum, kAvg, kMin, kMax, kQuantile } fn = kCount;
-  std::string field;  // input column (not for count)
+  std::string field;    // input column (not for count)
   double quantile = 0;  // kQuantile: 0.5, 0.95, 0.99 ...
   std::string as;       // output column name
 };
@@ -194,7 +194,7 @@ struct OrchestratorConfig {
   int retries = 4;                  // retries after the first attempt (5 attempts)
   int64_t backoff_ms = 1000;        // first retry delay; doubles per retry
   int64_t max_backoff_ms = 300000;
-  double jitter = 0.2;          // each delay is stretched by up to this fraction, at random
+  double jitter = 0.2;           // each delay is stretched by up to this fraction, at random
   std::string timezone = "UTC";  // default time zone of schedules
   std::string warehouse;         // as `sluice batch --warehouse` ("": LAKE/_warehouse.duckdb)
   int64_t lease_ms = 600000;     // a run's lease; another orchestrator may take over after it

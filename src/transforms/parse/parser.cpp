@@ -845,8 +845,7 @@ const OutputSchema& Parser::output_schema() const {
 }
 
 void Parser::process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& rejects,
-                     ParseStats& stats, int64_t ingest_time,
-                     std::vector<uint32_t>* row_records) {
+                     ParseStats& stats, int64_t ingest_time, std::vector<uint32_t>* row_records) {
   Impl& im = *impl_;
   if (out.columns.size() != im.plan.output.size()) {
     throw std::invalid_argument("Parser::process: output batch does not follow output_schema()");
