@@ -28,6 +28,23 @@
 namespace sluice {
 
 namespace {
+bool is_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+}  // namespace
+
+bool sql_references_table(const std::string& sql, const std::string& table) {
+  if (sql.find("{{" + table + "}}") != std::string::npos) return true;
+  for (size_t at = sql.find(table); at != std::string::npos; at = sql.find(table, at + 1)) {
+    bool left = at == 0 || !is_ident_char(sql[at - 1]);
+    size_t end = at + table.size();
+    bool right = end >= sql.size() || !is_ident_char(sql[end]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
+namespace {
 
 constexpr const char* kResultTable = "__sluice_result";
 
@@ -80,22 +97,6 @@ void write_state_atomically(const std::string& path, const std::string& text) {
   lakefs::fsync_path(lakefs::parent_dir(path));
 }
 
-bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-// True if `sql` names `table` as {{table}} or as a whole word.
-bool references(const std::string& sql, const std::string& table) {
-  if (sql.find("{{" + table + "}}") != std::string::npos) return true;
-  for (size_t at = sql.find(table); at != std::string::npos; at = sql.find(table, at + 1)) {
-    bool left = at == 0 || !is_ident_char(sql[at - 1]);
-    size_t end = at + table.size();
-    bool right = end >= sql.size() || !is_ident_char(sql[end]);
-    if (left && right) return true;
-  }
-  return false;
-}
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
     s.replace(at, from.size(), to);
@@ -143,7 +144,8 @@ class JobRunner {
     for (const std::string& name : lakefs::list_dir(lake_dir_)) {
       if (name == job.output_table || name.empty() || name[0] == '_') continue;
       const std::string dir = lake_dir_ + "/" + name;
-      if (!lakefs::exists(dir + "/" + kLakeLogDir) || !references(job.sql, name)) continue;
+      if (!lakefs::exists(dir + "/" + kLakeLogDir) || !sql_references_table(job.sql, name))
+        continue;
       inputs.emplace(name, read_live_table(dir));
     }
 

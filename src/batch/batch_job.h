@@ -50,6 +50,10 @@ struct BatchJobReport {
 // Runs `job` (and, by default, its dependencies first). Throws QualityError
 // (batch/quality.h) if a check fails, RuntimeError on other failures, and
 // RuntimeError if `job` is not declared.
+// True if `sql` names `table` as {{table}} or as a whole word: how a job's
+// input tables are found (by the runner and by the orchestrator's triggers).
+bool sql_references_table(const std::string& sql, const std::string& table);
+
 std::vector<BatchJobReport> run_batch_job(const PipelineConfig& pipeline, const std::string& job,
                                           const BatchRunOptions& options);
 

@@ -28,23 +28,6 @@ void SystemClock::sleep_ms(int64_t ms) {
 
 namespace {
 
-bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-// True if `sql` names `table` as {{table}} or as a whole word (as the batch
-// runner decides which tables a job reads).
-bool references(const std::string& sql, const std::string& table) {
-  if (sql.find("{{" + table + "}}") != std::string::npos) return true;
-  for (size_t at = sql.find(table); at != std::string::npos; at = sql.find(table, at + 1)) {
-    bool left = at == 0 || !is_ident_char(sql[at - 1]);
-    size_t end = at + table.size();
-    bool right = end >= sql.size() || !is_ident_char(sql[end]);
-    if (left && right) return true;
-  }
-  return false;
-}
-
 // The last published seq of a table, from the log file names (0: none).
 int64_t last_published_seq(const std::string& table_dir) {
   int64_t last = 0;
@@ -116,7 +99,7 @@ std::vector<std::string> Orchestrator::input_tables(const BatchJobConfig& job) c
   for (const std::string& name : lakefs::list_dir(lake_dir_)) {
     if (name.empty() || name[0] == '_' || name == job.output_table) continue;
     if (!lakefs::exists(lake_dir_ + "/" + name + "/" + kLakeLogDir)) continue;
-    if (references(job.sql, name)) out.push_back(name);
+    if (sql_references_table(job.sql, name)) out.push_back(name);
   }
   std::sort(out.begin(), out.end());
   return out;

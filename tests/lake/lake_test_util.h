@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "../support/temp_dir.h"
 #include "config/pipeline.h"
 #include "core/batch.h"
 #include "core/time.h"
@@ -16,24 +17,7 @@
 
 namespace sluice::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-lake-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testsupport::TempDir;
 
 // s VARCHAR, i32 INTEGER, i64 BIGINT, d DOUBLE, b BOOLEAN, ts TIMESTAMP
 inline OutputSchema all_types_schema() {
