@@ -14,6 +14,7 @@
 #include "config/loader.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "orchestrator/background.h"
 #include "orchestrator/checkpoint_store.h"
 #include "orchestrator/clock.h"
 #include "orchestrator/orchestrator.h"
@@ -107,22 +108,7 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   OrchestratorOptions oo;
   oo.lake_dir = config.lake.path;
   Orchestrator orchestrator(config, oo, *store, clock, nullptr);
-  std::atomic<bool> orchestrator_stop{false};
-  std::thread orchestrator_thread([&] {
-    try {
-      orchestrator.run(orchestrator_stop);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "[sluice] demo orchestrator: %s\n", e.what());
-    }
-  });
-  struct JoinOnExit {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~JoinOnExit() {
-      stop.store(true);
-      if (thread.joinable()) thread.join();
-    }
-  } join_orchestrator{orchestrator_stop, orchestrator_thread};
+  BackgroundOrchestrator background(orchestrator);
 
   std::atomic<int64_t> consumed{0};
   std::atomic<bool> producer_failed{false};
@@ -187,8 +173,7 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
     throw;
   }
   producer_thread.join();
-  orchestrator_stop.store(true);
-  orchestrator_thread.join();
+  background.stop();
   if (!stop.load()) orchestrator.tick();  // what the final commits brought
   std::printf("sluice demo: clickstream -> %s/clickstream\n%s", a.lake.c_str(),
               format_summary(s).c_str());

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "orchestrator/background.h"
 #include "orchestrator/orchestrator.h"
 #include "pipeline/stream_runner.h"
 
@@ -60,8 +61,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   std::unique_ptr<AlertSink> alerts;
   SystemClock clock;
   std::unique_ptr<Orchestrator> orchestrator;
-  std::atomic<bool> orchestrator_stop{false};
-  std::thread orchestrator_thread;
+  std::unique_ptr<BackgroundOrchestrator> background;
   if (!config.batch_jobs.empty() && config.orchestrator.declared) {
     store = open_checkpoint_store(config.orchestrator.store, config.lake.path);
     if (!config.orchestrator.webhook_url.empty())
@@ -71,29 +71,14 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
     oo.log = a.quiet ? nullptr : &std::cerr;
     orchestrator = std::make_unique<Orchestrator>(config, oo, *store, clock, alerts.get());
     opts.on_commit = [o = orchestrator.get()] { o->notify(); };
-    orchestrator_thread = std::thread([&] {
-      try {
-        orchestrator->run(orchestrator_stop);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "sluice: orchestrator stopped: %s\n", e.what());
-      }
-    });
+    background = std::make_unique<BackgroundOrchestrator>(*orchestrator);
   }
-  struct JoinOnExit {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~JoinOnExit() {
-      stop.store(true);
-      if (thread.joinable()) thread.join();
-    }
-  } join_on_exit{orchestrator_stop, orchestrator_thread};
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
   if (orchestrator) {
     // The stream ended: one last pass over what its final commits brought
     // (unless the user asked to stop).
-    orchestrator_stop.store(true);
-    orchestrator_thread.join();
+    background->stop();
     if (!stop.load()) orchestrator->tick();
   }
   std::printf("%s", format_summary(s).c_str());
