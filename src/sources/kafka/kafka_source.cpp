@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "core/error.h"
 
@@ -44,6 +46,49 @@ void strip_records(RawBatch& out, size_t first_record, size_t first_byte,
   out.arena += kept;
 }
 
+// Bounds the blocking watermark query made when a position looks impossible.
+constexpr int kWatermarkQueryTimeoutMs = 5000;
+// Out-of-range reports in a row for a position the watermarks call valid before giving up.
+constexpr int kMaxOutOfRangeRetries = 5;
+
+struct Watermarks {
+  int64_t low = -1;
+  int64_t high = -1;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+Watermarks query_watermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition) {
+  Watermarks w;
+  w.err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &w.low, &w.high,
+                                           kWatermarkQueryTimeoutMs);
+  return w;
+}
+
+// The error for a position outside [low, high]; nullopt when it is inside (a position equal to
+// the high watermark is a consumer that has read everything).
+std::optional<std::string> impossible_position(const std::string& topic, int32_t partition,
+                                               int64_t position, const Watermarks& w) {
+  if (position > w.high) {
+    return fmt::format(
+        "kafka source: topic '{}' partition {}: the lake's next offset is {} (from its commit "
+        "log), beyond the partition's high watermark {} (low watermark {}): the topic was "
+        "deleted and recreated, or truncated, after the lake committed that position, so "
+        "nothing would ever be read. To read the topic from its earliest offset, write to a new "
+        "lake table (sink.lake.table or --lake) or move the table's directory aside",
+        topic, partition, position, w.high, w.low);
+  }
+  if (position < w.low) {
+    return fmt::format(
+        "kafka source: topic '{}' partition {}: the lake's next offset is {} (from its commit "
+        "log), below the partition's low watermark {} (high watermark {}): {} offsets ({}..{}) "
+        "were deleted by retention before sluice read them (data loss). To accept the loss and "
+        "go on from offset {}, add 'auto.offset.reset: earliest' to source.kafka.properties; to "
+        "read the topic again from its earliest offset, write to a new lake table",
+        topic, partition, position, w.low, w.high, w.low - position, position, w.low - 1, w.low);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 KafkaSource::KafkaSource(const KafkaSourceConfig& config, PositionLookup lookup)
@@ -57,7 +102,9 @@ KafkaSource::KafkaSource(const KafkaSourceConfig& config, PositionLookup lookup)
   // sluice owns positions (lake commit log); Kafka's group offsets are informational.
   kafka_conf_set(conf.get(), "enable.auto.commit", "false");
   kafka_conf_set(conf.get(), "enable.auto.offset.store", "false");
-  kafka_conf_set(conf.get(), "auto.offset.reset", "earliest");
+  // Positions always come from the lake (or BEGINNING), so this only applies when the broker
+  // refuses one: report it (see on_offset_out_of_range) instead of silently jumping elsewhere.
+  kafka_conf_set(conf.get(), "auto.offset.reset", "error");
   kafka_conf_set(conf.get(), "enable.partition.eof", "false");
   kafka_conf_set_all(conf.get(), config_.properties);
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::rebalance_trampoline);
@@ -162,6 +209,10 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
       return;
     }
   }
+  for (const auto& n : names) {
+    redelivery_checked_.erase(n);
+    out_of_range_retries_.erase(n);
+  }
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < names.size(); ++i) {
     assigned_.insert(names[i]);
@@ -225,11 +276,107 @@ void KafkaSource::handle_message_error(const rd_kafka_message_t* msg) {
   std::string where =
       msg->rkt ? kafka_stream_name(rd_kafka_topic_name(msg->rkt), msg->partition) : "consumer";
   std::string text = rd_kafka_message_errstr(msg);
+  if (msg->rkt && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                   msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
+    std::string topic = rd_kafka_topic_name(msg->rkt);
+    int64_t position = msg->offset;
+    if (position < 0) {
+      std::lock_guard lock(mu_);
+      auto it = next_.find(where);
+      if (it != next_.end()) position = it->second;
+    }
+    if (position >= 0) {
+      on_offset_out_of_range(topic, msg->partition, position, msg->err, text);
+      return;
+    }
+  }
   if (is_retriable(msg->err)) {
     log_.log(msg->err, fmt::format("{}: {}: {}", where, rd_kafka_err2name(msg->err), text));
     return;
   }
   throw RuntimeError(fmt::format("kafka {}: {}: {}", where, describe_error(msg->err), text));
+}
+
+void KafkaSource::on_offset_out_of_range(const std::string& topic, int32_t partition,
+                                         int64_t position, rd_kafka_resp_err_t err,
+                                         const std::string& reason) {
+  const std::string stream = kafka_stream_name(topic, partition);
+  Watermarks w = query_watermarks(rk_.get(), topic, partition);
+  if (w.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw RuntimeError(fmt::format(
+        "kafka source: topic '{}' partition {}: the broker cannot serve the lake's next offset "
+        "{} ({}), and its watermarks could not be read: {}",
+        topic, partition, position, reason, describe_error(w.err)));
+  }
+  if (std::optional<std::string> error = impossible_position(topic, partition, position, w)) {
+    throw RuntimeError(*error);
+  }
+  // Valid by the watermarks read just now: the refusal came from a broker that was not yet (or
+  // no longer) the leader with the full log. Resume at the same position, a bounded number of
+  // times.
+  if (++out_of_range_retries_[stream] > kMaxOutOfRangeRetries) {
+    throw RuntimeError(fmt::format(
+        "kafka source: topic '{}' partition {}: the broker refused offset {} {} times in a row "
+        "({}), although its watermarks (low {}, high {}) include it",
+        topic, partition, position, kMaxOutOfRangeRetries, reason, w.low, w.high));
+  }
+  log_.log(err, fmt::format("{}: offset {} refused ({}) but within the watermarks [{}, {}]; "
+                            "resuming there",
+                            stream, position, reason, w.low, w.high));
+  restart_fetch(topic, partition, position);
+}
+
+void KafkaSource::restart_fetch(const std::string& topic, int32_t partition, int64_t position) {
+  // librdkafka stopped fetching the partition and refuses a seek in that state: assign it again.
+  const std::string stream = kafka_stream_name(topic, partition);
+  auto fail = [&](const std::string& why) {
+    return RuntimeError(
+        fmt::format("kafka source: resuming {} at offset {} failed: {}", stream, position, why));
+  };
+  if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
+    KafkaPartitionList one = make_list(1);
+    rd_kafka_topic_partition_list_add(one.get(), topic.c_str(), partition)->offset = position;
+    KafkaError error(rd_kafka_incremental_unassign(rk_.get(), one.get()));
+    if (!error) error.reset(rd_kafka_incremental_assign(rk_.get(), one.get()));
+    if (error) throw fail(rd_kafka_error_string(error.get()));
+    return;
+  }
+  // Eager: assign() replaces the whole assignment, so the other partitions go back at the
+  // positions the application has consumed up to (or where they started, if nothing yet).
+  rd_kafka_topic_partition_list_t* current = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_assignment(rk_.get(), &current);
+  KafkaPartitionList all(current);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = rd_kafka_position(rk_.get(), all.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw fail(describe_error(err));
+  for (int i = 0; i < all->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = all->elems[i];
+    std::string name = kafka_stream_name(p.topic, p.partition);
+    if (name == stream) {
+      p.offset = position;
+    } else if (p.offset < 0) {
+      std::lock_guard lock(mu_);
+      auto it = next_.find(name);
+      p.offset = it != next_.end() && it->second >= 0 ? it->second : RD_KAFKA_OFFSET_BEGINNING;
+    }
+  }
+  err = rd_kafka_assign(rk_.get(), all.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw fail(describe_error(err));
+}
+
+void KafkaSource::check_redelivery(const std::string& stream, int64_t position) {
+  if (!redelivery_checked_.insert(stream).second) return;
+  std::string topic;
+  int32_t partition = 0;
+  if (!parse_kafka_stream(stream, &topic, &partition)) return;
+  Watermarks w = query_watermarks(rk_.get(), topic, partition);
+  if (w.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log_.log(w.err, fmt::format("{}: cannot check position {} against the watermarks: {}", stream,
+                                position, describe_error(w.err)));
+    return;
+  }
+  if (std::optional<std::string> error = impossible_position(topic, partition, position, w)) {
+    throw RuntimeError(*error);
+  }
 }
 
 void KafkaSource::rethrow_pending() {
@@ -307,8 +454,12 @@ size_t KafkaSource::poll(RawBatch& out, int timeout_ms) {
       touched.push_back(Touched{msg->rkt, msg->partition, stream, std::move(name), next});
       t = &touched.back();
     }
-    // Guard against a re-delivery below the position we were told to start at.
-    if (t->next >= 0 && msg->offset < t->next) continue;
+    // Guard against a re-delivery below the position we were told to start at. If librdkafka
+    // reset the offset (a user-set auto.offset.reset), this is where it shows: check once.
+    if (t->next >= 0 && msg->offset < t->next) {
+      check_redelivery(t->name, t->next);
+      continue;
+    }
 
     rd_kafka_timestamp_type_t ts_type;
     int64_t ts = rd_kafka_message_timestamp(msg.get(), &ts_type);
@@ -322,6 +473,9 @@ size_t KafkaSource::poll(RawBatch& out, int timeout_ms) {
     t->delivered = true;
   }
 
+  for (const auto& t : touched) {
+    if (t.delivered) out_of_range_retries_.erase(t.name);
+  }
   std::lock_guard lock(mu_);
   for (const auto& t : touched) {
     if (!t.delivered) continue;

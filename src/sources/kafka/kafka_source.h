@@ -46,9 +46,15 @@ class KafkaSource {
   // `out` (stream name "topic/partition", offset = message offset, ts = message timestamp ms) and
   // sets out.next_offsets[stream] = last offset + 1 for each stream touched. Returns number added.
   // Transient errors are logged (rate limited) and polling goes on; fatal ones throw
-  // RuntimeError. If partitions are revoked during this call, the records this call had already
-  // appended for them are removed again (the new owner re-reads them), so `out` only holds
-  // records of streams still assigned when poll() returns.
+  // RuntimeError. A position the partition cannot serve is fatal: beyond its high watermark (the
+  // topic was recreated or truncated) or below its low watermark (retention deleted unread data)
+  // throws RuntimeError naming the topic, partition, position and both watermarks. A position
+  // equal to the high watermark is normal (caught up). Records below the position (a re-delivery)
+  // are dropped silently; the first such record per assignment makes poll() check the position
+  // against the broker's watermarks (one blocking query), which catches an offset reset done by
+  // a user-set auto.offset.reset. If partitions are revoked during this call, the records this call
+  // had already appended for them are removed again (the new owner re-reads them), so `out` only
+  // holds records of streams still assigned when poll() returns.
   size_t poll(RawBatch& out, int timeout_ms);
 
   // Streams currently assigned to this consumer ("topic/partition"), sorted.
@@ -85,6 +91,15 @@ class KafkaSource {
   void on_revoke(rd_kafka_topic_partition_list_t* partitions);
   void on_error(rd_kafka_resp_err_t err, const char* reason);
   void handle_message_error(const rd_kafka_message_t* msg);
+  // The broker refused `position` of a partition (auto.offset.reset=error): throws the
+  // RuntimeError describing it, or re-seeks if the position is in range again (a leader change).
+  void on_offset_out_of_range(const std::string& topic, int32_t partition, int64_t position,
+                              rd_kafka_resp_err_t err, const std::string& reason);
+  // Makes librdkafka fetch the partition again from `position` (after it stopped on an error).
+  void restart_fetch(const std::string& topic, int32_t partition, int64_t position);
+  // A record below `position` arrived for `stream`: once per assignment, throws if the broker's
+  // watermarks show that `position` cannot be served (librdkafka reset the offset).
+  void check_redelivery(const std::string& stream, int64_t position);
   void rethrow_pending();
 
   KafkaSourceConfig config_;
@@ -99,6 +114,10 @@ class KafkaSource {
   std::exception_ptr pending_error_;
   // Streams revoked during the current poll() call, to strip from its output.
   std::vector<std::string> revoked_in_poll_;
+  // Streams whose position was checked after a re-delivery since they were assigned.
+  std::set<std::string> redelivery_checked_;
+  // Per stream: out-of-range reports in a row for a position the watermarks say is valid.
+  std::map<std::string, int> out_of_range_retries_;
 
   // Guarded by mu_: what assigned() and lag() report. next_ maps an assigned
   // stream to the next offset to deliver, or -1 when starting at the earliest.
