@@ -525,7 +525,7 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   const YAML::Node& l = node["lake"];
   r.check_keys(l, "sink.lake",
                {"path", "table", "partition_by", "compression", "rotate", "commit_interval_ms",
-                "row_group_size"});
+                "row_group_size", "encoders", "max_open_files"});
   LakeSinkConfig& lake = c.lake;
   if (l["path"]) lake.path = r.str(l["path"], "sink.lake.path");
   lake.table = l["table"] ? r.str(l["table"], "sink.lake.table") : c.name;
@@ -602,6 +602,9 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   if (l["row_group_size"])
     lake.row_group_size =
         r.integer(l["row_group_size"], "sink.lake.row_group_size", 1024, 100000000);
+  if (l["encoders"]) lake.encoders = r.integer(l["encoders"], "sink.lake.encoders", 1, 64);
+  if (l["max_open_files"])
+    lake.max_open_files = r.integer(l["max_open_files"], "sink.lake.max_open_files", 1, 4096);
   if (const auto& d = node["dlq"]) {
     r.check_keys(d, "sink.dlq", {"path", "kafka_topic"});
     if (d["path"]) c.dlq.path = r.str(d["path"], "sink.dlq.path");

@@ -132,6 +132,8 @@ struct LakeSinkConfig {
   int64_t rotate_max_bytes = 128LL << 20;  // per file, in-memory estimate
   int64_t commit_interval_ms = 5000;       // commit at least this often
   int64_t row_group_size = 122880;
+  int64_t encoders = 2;         // files of one partition encoded at once, at most
+  int64_t max_open_files = 16;  // open (encoding) files of the table, at most
 };
 
 struct DlqConfig {

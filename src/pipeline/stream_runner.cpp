@@ -393,7 +393,12 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             if (w->rows.rows() > 0) {
               const RecordBatch& rows = event_time.process(w->raw, w->rows, w->row_records,
                                                            w->rejects, monotonic_millis());
-              if (rows.rows() > 0) lake.append(rows);
+              if (&rows == &w->rows) {
+                // Handed to the encoders as is: no copy.
+                lake.append(std::make_shared<const RecordBatch>(std::move(w->rows)));
+              } else if (rows.rows() > 0) {
+                lake.append(rows);
+              }
             }
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
             if (dlq_topic) {

@@ -80,4 +80,11 @@ inline int64_t glob_rows(const std::string& table_dir) {
   return query_int(db, "SELECT count(*) FROM read_parquet(" + glob_of(table_dir) + ")");
 }
 
+// Number of entries in a directory (0 if it does not exist).
+inline size_t count_files(const std::string& dir) {
+  if (!std::filesystem::exists(dir)) return 0;
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir),
+                                           std::filesystem::directory_iterator()));
+}
+
 }  // namespace sluice::testing

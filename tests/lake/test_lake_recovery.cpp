@@ -36,12 +36,6 @@ class LakeRecovery : public ::testing::Test {
     return n;
   }
 
-  size_t count_files(const std::string& dir) {
-    if (!fs::exists(dir)) return 0;
-    return static_cast<size_t>(
-        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-  }
-
   TempDir tmp_;
   OutputSchema schema_ = all_types_schema();
   LakeSinkConfig config_;

@@ -211,11 +211,12 @@ TEST(LakeWriter, CommitLogAndOffsetsRoundTripThroughOpen) {
   EXPECT_TRUE(other.open().meta.empty());
 }
 
-TEST(LakeWriter, ShouldCommitByRowsBytesAndInterval) {
+TEST(LakeWriter, ShouldCommitByIntervalOrRotatedFiles) {
   TempDir tmp;
   OutputSchema schema = all_types_schema();
   LakeSinkConfig config = lake_config(tmp.path(), {});
   config.rotate_max_rows = 10;
+  config.max_open_files = 2;  // also: commit once 2 rotated files wait
   LakeWriter writer(config, schema, "ts", "w1");
   writer.open();
   const int64_t now = monotonic_millis();
@@ -227,14 +228,21 @@ TEST(LakeWriter, ShouldCommitByRowsBytesAndInterval) {
   EXPECT_TRUE(writer.should_commit(now + config.commit_interval_ms + 1));  // interval
   RecordBatch one(schema);
   add_row(one, "v", 9, 9, 1.0, true, 0);
-  writer.append(one);
-  EXPECT_TRUE(writer.should_commit(now));  // rows
+  writer.append(one);  // the file reaches 10 rows: rotated, one file waits
+  EXPECT_FALSE(writer.should_commit(now));
+  writer.append(b);
+  writer.append(one);  // a second rotated file
+  EXPECT_TRUE(writer.should_commit(now));
+  EXPECT_EQ(writer.pending_files(), 2u);
   writer.discard_buffer();
   EXPECT_EQ(writer.buffered_rows(), 0u);
+  EXPECT_EQ(writer.pending_files(), 0u);
   EXPECT_FALSE(writer.should_commit(now + 10'000'000));
+  EXPECT_EQ(count_files(tmp.path() + "/events/_sluice_staging"), 0u);
 
   LakeSinkConfig by_bytes = lake_config(tmp.path() + "/b", {});
   by_bytes.rotate_max_bytes = 200;
+  by_bytes.max_open_files = 1;
   LakeWriter small(by_bytes, schema, "ts", "w1");
   small.open();
   RecordBatch wide(schema);
@@ -243,6 +251,9 @@ TEST(LakeWriter, ShouldCommitByRowsBytesAndInterval) {
   EXPECT_FALSE(small.should_commit(monotonic_millis()));
   small.append(wide);
   EXPECT_TRUE(small.should_commit(monotonic_millis()));  // bytes
+  LakeCommitEntry e = small.commit({}, {}, {});
+  ASSERT_EQ(e.files.size(), 1u);
+  EXPECT_EQ(e.files[0].rows, 2);
 }
 
 TEST(LakeWriter, LargePartitionBufferIsSplitIntoRotatedFiles) {

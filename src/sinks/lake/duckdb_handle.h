@@ -1,7 +1,8 @@
 // RAII owners for DuckDB C API handles (database, connection, result) and a
 // small helper to run SQL that throws RuntimeError on failure.
 //
-// Threading: a DuckDb (database + connection) is used by one thread at a time.
+// Threading: a DuckDb's own connection is used by one thread at a time; other
+// threads open connections of their own to database().
 #pragma once
 
 #include <duckdb.h>
@@ -53,6 +54,8 @@ class DuckDb {
   // `threads` caps DuckDB's worker threads (0 keeps DuckDB's default).
   explicit DuckDb(int threads = 1);
   duckdb_connection connection() const { return *con_; }
+  // For more connections to the same database (one per thread).
+  duckdb_database database() const { return *db_; }
   // Runs `sql`; throws RuntimeError with DuckDB's message on failure.
   void execute(const std::string& sql);
   void query(const std::string& sql, DuckResult& out);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -47,10 +48,21 @@ LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
   log_dir_ = table_dir_ + "/" + kLakeLogDir;
   staging_dir_ = table_dir_ + "/" + kLakeStagingDir;
   partitioner_ = std::make_unique<Partitioner>(config_.partition_by, schema_, timestamp_column_);
-  parquet_ = std::make_unique<ParquetWriter>(schema_, config_.compression, config_.row_group_size);
+  encoder_ = std::make_unique<ParquetEncoder>(schema_, config_.compression, config_.row_group_size);
 }
 
-LakeWriter::~LakeWriter() = default;
+LakeWriter::~LakeWriter() {
+  // Uncommitted files: stop their encoders; open() of the next run (or this
+  // cleanup) removes them.
+  for (auto& f : files_) {
+    if (f->stream) f->stream->abort();
+  }
+  try {
+    remove_files();
+  } catch (const RuntimeError&) {
+    // Left for recovery: open() removes this writer's unreferenced files.
+  }
+}
 
 void LakeWriter::make_partition_dir(const std::string& dir) const {
   if (lakefs::exists(dir)) return;
@@ -64,8 +76,8 @@ void LakeWriter::make_partition_dir(const std::string& dir) const {
   for (const std::string& d : created) lakefs::fsync_path(lakefs::parent_dir(d));
 }
 
-std::string LakeWriter::staging_rel(int64_t seq, size_t n) const {
-  return fmt::format("{}/{}-{:020d}-{}{}", kLakeStagingDir, file_id_, seq, n, kStagingSuffix);
+std::string LakeWriter::staging_rel(uint64_t n) const {
+  return fmt::format("{}/{}-{:x}-{}{}", kLakeStagingDir, file_id_, nonce_, n, kStagingSuffix);
 }
 
 std::string LakeWriter::final_rel(const std::string& partition, int64_t seq, size_t n) const {
@@ -98,6 +110,7 @@ LakeState LakeWriter::open() {
   }
   opened_ = true;
   last_commit_ms_ = monotonic_millis();
+  nonce_ = now_micros();
   return state;
 }
 
@@ -152,49 +165,151 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
 }
 
 void LakeWriter::append(const RecordBatch& batch) {
-  if (batch.columns.size() != schema_.size()) {
+  append(std::make_shared<const RecordBatch>(batch));
+}
+
+void LakeWriter::append(std::shared_ptr<const RecordBatch> batch) {
+  if (!opened_) throw RuntimeError("lake: append() before open()");
+  if (batch->columns.size() != schema_.size()) {
     throw RuntimeError("lake: appended batch does not follow the output schema");
   }
   for (size_t c = 0; c < schema_.size(); ++c) {
-    if (batch.columns[c].type() != schema_[c].type) {
+    if (batch->columns[c].type() != schema_[c].type) {
       throw RuntimeError("lake: appended batch column '" + schema_[c].name + "' has type " +
-                         column_type_name(batch.columns[c].type()));
+                         column_type_name(batch->columns[c].type()));
     }
   }
-  const size_t rows = batch.rows();
+  const size_t rows = batch->rows();
+  if (rows == 0) return;
+  const size_t bytes_per_row = std::max<size_t>(1, (batch->byte_size() + rows - 1) / rows);
   std::string path;
   // Rows arrive mostly grouped by partition (same hour, same device type):
   // handle runs of rows with one partition lookup each.
   size_t run_begin = 0;
-  while (run_begin < rows) {
-    size_t run_end = run_begin + 1;
-    while (run_end < rows && partitioner_->same_partition(batch, run_begin, run_end)) ++run_end;
-    partitioner_->path_of(batch, run_begin, path);
-    auto it = buffers_.find(path);
-    if (it == buffers_.end()) it = buffers_.emplace(path, RecordBatch(schema_)).first;
-    RecordBatch& target = it->second;
-    if (run_begin == 0 && run_end == rows && target.rows() == 0) {
-      target.columns = batch.columns;  // whole batch, one partition: bulk copy
-    } else {
-      target.append_range(batch, run_begin, run_end);
+  try {
+    while (run_begin < rows) {
+      size_t run_end = run_begin + 1;
+      while (run_end < rows && partitioner_->same_partition(*batch, run_begin, run_end)) ++run_end;
+      partitioner_->path_of(*batch, run_begin, path);
+      route(path, RowRange{batch, run_begin, run_end}, bytes_per_row);
+      run_begin = run_end;
     }
-    run_begin = run_end;
+  } catch (const RuntimeError&) {
+    remove_files();  // an encoder failed: the pending commit is lost as a whole
+    throw;
   }
   buffered_rows_ += rows;
 }
 
+void LakeWriter::route(const std::string& partition, const RowRange& rows, size_t bytes_per_row) {
+  const size_t max_rows = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_rows));
+  const size_t max_bytes = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_bytes));
+  size_t begin = rows.begin;
+  while (begin < rows.end) {
+    PendingFile& file = file_for(partition);
+    // Rows that still fit the file under both rotation limits (at least one).
+    size_t room = max_rows - static_cast<size_t>(file.rows);
+    if (file.bytes < max_bytes) room = std::min(room, (max_bytes - file.bytes) / bytes_per_row);
+    room = std::max<size_t>(1, room);
+    const size_t end = std::min(rows.end, begin + room);
+    file.stream->push(RowRange{rows.batch, begin, end});
+    file.rows += static_cast<int64_t>(end - begin);
+    file.bytes += (end - begin) * bytes_per_row;
+    file.last_used = ++use_clock_;
+    if (static_cast<size_t>(file.rows) >= max_rows || file.bytes >= max_bytes) {
+      close_file(file);
+      rotated_files_++;
+    }
+    begin = end;
+  }
+}
+
+LakeWriter::PendingFile& LakeWriter::file_for(const std::string& partition) {
+  std::vector<PendingFile*>& open = accepting_[partition];
+  // The open file whose encoder is least behind; a new one only when every
+  // open file of the partition lags a row group (or there is none).
+  PendingFile* best = nullptr;
+  size_t best_backlog = 0;
+  for (PendingFile* f : open) {
+    size_t backlog = f->stream->backlog_rows();
+    if (!best || backlog < best_backlog) {
+      best = f;
+      best_backlog = backlog;
+    }
+  }
+  const bool lagging = best && best_backlog >= static_cast<size_t>(encoder_->row_group_size());
+  if (best &&
+      (!lagging || open.size() >= static_cast<size_t>(std::max<int64_t>(1, config_.encoders))))
+    return *best;
+
+  // Stay within max_open_files: close the least recently used open file.
+  if (accepting_count_ >= static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files))) {
+    PendingFile* lru = nullptr;
+    for (const auto& f : files_) {
+      if (f->accepting && (!lru || f->last_used < lru->last_used)) lru = f.get();
+    }
+    if (lru) close_file(*lru);
+  }
+  auto file = std::make_unique<PendingFile>();
+  file->partition = partition;
+  file->number = next_file_++;
+  file->staging = staging_rel(file->number);
+  file->stream = encoder_->open(table_dir_ + "/" + file->staging);
+  PendingFile* raw = file.get();
+  files_.push_back(std::move(file));
+  accepting_[partition].push_back(raw);
+  accepting_count_++;
+  return *raw;
+}
+
+void LakeWriter::close_file(PendingFile& file) {
+  if (!file.accepting) return;
+  file.accepting = false;
+  file.stream->close();  // completes in the background
+  std::vector<PendingFile*>& open = accepting_[file.partition];
+  open.erase(std::find(open.begin(), open.end(), &file));
+  if (open.empty()) accepting_.erase(file.partition);
+  accepting_count_--;
+}
+
 bool LakeWriter::should_commit(int64_t now_ms) const {
   if (buffered_rows_ == 0) return false;
-  for (const auto& [partition, buffer] : buffers_) {
-    if (static_cast<int64_t>(buffer.rows()) >= config_.rotate_max_rows) return true;
-    if (static_cast<int64_t>(buffer.byte_size()) >= config_.rotate_max_bytes) return true;
-  }
+  // Rotated files are complete: commit them before too many pile up.
+  if (rotated_files_ >= static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files)))
+    return true;
   return now_ms - last_commit_ms_ >= config_.commit_interval_ms;
 }
 
-void LakeWriter::discard_buffer() {
-  buffers_.clear();
+void LakeWriter::finish_files() {
+  try {
+    for (auto& f : files_) {
+      if (!f->stream) continue;
+      f->stream->finish();
+      f->stream.reset();
+    }
+  } catch (const RuntimeError&) {
+    discard_buffer();
+    throw;
+  }
+  accepting_.clear();
+  accepting_count_ = 0;
+}
+
+void LakeWriter::remove_files() {
+  std::vector<std::unique_ptr<PendingFile>> files = std::move(files_);
+  files_.clear();
+  accepting_.clear();
+  accepting_count_ = 0;
+  rotated_files_ = 0;
   buffered_rows_ = 0;
+  for (auto& f : files) {
+    if (f->stream) f->stream->abort();
+  }
+  for (auto& f : files) lakefs::remove_file(table_dir_ + "/" + f->staging);
+}
+
+void LakeWriter::discard_buffer() {
+  remove_files();
 }
 
 void LakeWriter::refresh_log() {
@@ -228,36 +343,22 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   entry.start_offsets = start_offsets;
   entry.end_offsets = end_offsets;
   entry.meta = meta;
-  const int64_t staging_seq = last_seq_ + 1;
-
-  // 1. Stage every partition buffer, split by the rotation limits.
-  auto remove_staged = [&]() {
-    for (const auto& f : entry.files) lakefs::remove_file(table_dir_ + "/" + f.staging);
-  };
+  // 1. Complete every file of the pending commit and make it durable.
+  auto remove_staged = [&]() { remove_files(); };
   try {
-    size_t n = 0;
-    for (const auto& [partition, buffer] : buffers_) {
-      const size_t rows = buffer.rows();
-      if (rows == 0) continue;
-      size_t per_file = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_rows));
-      const size_t bytes = buffer.byte_size();
-      if (config_.rotate_max_bytes > 0 && bytes > static_cast<size_t>(config_.rotate_max_bytes)) {
-        double fraction =
-            static_cast<double>(config_.rotate_max_bytes) / static_cast<double>(bytes);
-        per_file = std::min(per_file, std::max<size_t>(1, static_cast<size_t>(rows * fraction)));
-      }
-      for (size_t begin = 0; begin < rows; begin += per_file, ++n) {
-        size_t end = std::min(rows, begin + per_file);
-        LakeCommitEntry::File file;
-        file.partition = partition;
-        file.staging = staging_rel(staging_seq, n);
-        file.rows = static_cast<int64_t>(end - begin);
-        entry.files.push_back(file);
-        std::string staging_path = table_dir_ + "/" + file.staging;
-        parquet_->write(buffer, begin, end, staging_path);
-        lakefs::fsync_path(staging_path);
-        entry.files.back().bytes = lakefs::file_size(staging_path);
-      }
+    finish_files();  // on failure the files are already removed
+    std::sort(files_.begin(), files_.end(), [](const auto& a, const auto& b) {
+      return std::tie(a->partition, a->number) < std::tie(b->partition, b->number);
+    });
+    for (const auto& f : files_) {
+      LakeCommitEntry::File file;
+      file.partition = f->partition;
+      file.staging = f->staging;
+      file.rows = f->rows;
+      std::string staging_path = table_dir_ + "/" + file.staging;
+      lakefs::fsync_path(staging_path);
+      file.bytes = lakefs::file_size(staging_path);
+      entry.files.push_back(std::move(file));
     }
     if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
   } catch (const RuntimeError&) {
@@ -298,7 +399,10 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   }
   last_seq_ = entry.seq;
   for (const auto& [stream, offset] : end_offsets) committed_[stream] = offset;
-  discard_buffer();  // committed: a retry after a failure below must not write them again
+  // Committed: a retry after a failure below must not write them again.
+  files_.clear();
+  rotated_files_ = 0;
+  buffered_rows_ = 0;
   last_commit_ms_ = monotonic_millis();
 
   // 3. Move the files into place (open() rolls this forward after a crash).

@@ -2,9 +2,15 @@
 // commits them as Parquet files plus one commit-log entry that also records
 // the source positions covered, so restarts resume exactly once.
 //
+// Rows are not buffered until the commit: each partition streams into an
+// open staging file, _sluice_staging/<writer>-<nonce>-<n>.parquet.inprogress,
+// whose Parquet encoding runs on a thread of its own while rows arrive (see
+// parquet_writer.h). A file is closed when it reaches the rotation limits;
+// when the encoder of a partition falls a row group behind, a second file of
+// that partition is opened so that both cores encode.
+//
 // Commit protocol (crash-safe under SIGKILL at any point):
-//  1. each partition buffer is written to
-//     _sluice_staging/<writer>-<seq>-<n>.parquet.inprogress and fsynced;
+//  1. every open file is completed and every staged file is fsynced;
 //  2. the log entry is written to _sluice_log/.<seq>.<writer>.tmp, fsynced and
 //     published with link(tmp, "<seq 20 digits>.json") -- THE commit point;
 //     EEXIST means another writer took that seq: re-read, re-check the fence,
@@ -18,7 +24,9 @@
 // synchronized). Several LakeWriters, in one or many processes, may share a
 // table if they have distinct writer ids; they coordinate only through the
 // log. A writer id must not be used by two live processes at once (open()
-// deletes that id's uncommitted files). commit() blocks on file I/O and fsync.
+// deletes that id's uncommitted files). append() blocks while the encoders are
+// far behind; commit() blocks until the open files are encoded, on file I/O
+// and fsync.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +44,10 @@
 
 namespace sluice {
 
-class ParquetWriter;
+class ParquetEncoder;
+class ParquetStream;
 class Partitioner;
+struct RowRange;
 
 // What recovery returns.
 struct LakeState {
@@ -69,28 +79,38 @@ class LakeWriter {
   // and returns the committed state. Must be called before commit().
   LakeState open();
 
-  // Partitions the rows of `batch` (which follows the schema) into
-  // per-partition buffers.
+  // Partitions the rows of `batch` (which follows the schema) and streams
+  // each partition's rows into its open file. The batch is shared with the
+  // encoders, never copied; nobody may modify it afterwards. Throws
+  // RuntimeError if an encoder failed; the pending commit's rows and files
+  // are then dropped (the caller must fail or rewind its source).
+  void append(std::shared_ptr<const RecordBatch> batch);
+  // The same for a batch the caller keeps using: copies it once.
   void append(const RecordBatch& batch);
 
-  // True if a partition buffer reached rotate_max_rows or rotate_max_bytes,
-  // or rows are pending and commit_interval_ms passed since the last commit.
-  // `now_ms` is monotonic_millis().
+  // True if rows are pending and commit_interval_ms passed since the last
+  // commit, or too many rotated files wait for a commit. `now_ms` is
+  // monotonic_millis().
   bool should_commit(int64_t now_ms) const;
   size_t buffered_rows() const { return buffered_rows_; }
+  // Files of the pending commit (open, closing or complete).
+  size_t pending_files() const { return files_.size(); }
 
-  // Writes every buffered partition to staging Parquet files (split by the
-  // rotation limits), fsyncs, atomically publishes the log entry, then moves
-  // the files into place. With no buffered rows it only records offsets.
+  // Completes every open file, fsyncs the staged files, atomically publishes
+  // the log entry, then moves the files into place. With no buffered rows it
+  // only records offsets.
   // Throws StaleWriterError if, for a stream in start_offsets, the latest
   // committed end offset in the log differs from its start offset (the
-  // buffer is kept; call discard_buffer()). Throws RuntimeError on I/O
-  // failure; if that happens after the commit point, the buffer is already
-  // dropped and open() finishes moving the files.
+  // pending files are kept; call discard_buffer()). Throws RuntimeError on
+  // encoding or I/O failure (the pending files are then gone: the caller
+  // must fail or rewind its source); if that happens after the commit
+  // point, the buffer is already dropped and open() finishes moving the
+  // files.
   LakeCommitEntry commit(const SourceOffsets& start_offsets, const SourceOffsets& end_offsets,
                          const std::map<std::string, std::string>& meta);
 
-  // Drops uncommitted rows (after StaleWriterError or a revocation).
+  // Drops uncommitted rows and their staged files (after StaleWriterError or
+  // a revocation).
   void discard_buffer();
 
   const std::string& table_dir() const { return table_dir_; }
@@ -102,7 +122,26 @@ class LakeWriter {
   void recover(const std::vector<LakeCommitEntry>& entries);
   // mkdir -p below the table dir, fsyncing the parent of each new level.
   void make_partition_dir(const std::string& dir) const;
-  std::string staging_rel(int64_t seq, size_t n) const;
+  std::string staging_rel(uint64_t n) const;
+
+  // One staged file of the pending commit.
+  struct PendingFile {
+    std::string partition;
+    std::string staging;  // relative to the table dir
+    uint64_t number = 0;  // creation order
+    int64_t rows = 0;
+    size_t bytes = 0;                       // in-memory estimate of the rows pushed, for rotation
+    std::unique_ptr<ParquetStream> stream;  // null once complete
+    bool accepting = true;                  // not yet closed for rotation
+    uint64_t last_used = 0;
+  };
+  // Streams rows of one partition into its open files (opening, rotating).
+  void route(const std::string& partition, const RowRange& rows, size_t bytes_per_row);
+  PendingFile& file_for(const std::string& partition);
+  void close_file(PendingFile& file);
+  // Completes all files (throws on failure, after removing them).
+  void finish_files();
+  void remove_files();
   std::string final_rel(const std::string& partition, int64_t seq, size_t n) const;
 
   LakeSinkConfig config_;
@@ -115,9 +154,15 @@ class LakeWriter {
   std::string staging_dir_;
 
   std::unique_ptr<Partitioner> partitioner_;
-  std::unique_ptr<ParquetWriter> parquet_;
-  std::map<std::string, RecordBatch> buffers_;  // partition path -> rows
+  std::unique_ptr<ParquetEncoder> encoder_;
+  std::vector<std::unique_ptr<PendingFile>> files_;             // the pending commit's files
+  std::map<std::string, std::vector<PendingFile*>> accepting_;  // partition -> open files
+  size_t accepting_count_ = 0;
+  size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit
   size_t buffered_rows_ = 0;
+  uint64_t next_file_ = 0;
+  uint64_t use_clock_ = 0;
+  int64_t nonce_ = 0;  // makes staging names unique per open()
 
   bool opened_ = false;
   int64_t last_seq_ = 0;     // highest published seq seen

@@ -1,50 +1,85 @@
-// Writes row ranges of in-memory RecordBatches to Parquet files through
-// DuckDB's COPY, streaming the columns into the encoder with a C-API table
-// function (`sluice_scan(<id>)`) so rows are never materialized in a table.
+// Encodes rows into Parquet files through DuckDB's COPY while they arrive.
+// Each file is a ParquetStream: a `COPY (SELECT * FROM sluice_stream(<id>))
+// TO <path>` running on a thread of its own, whose source is a C-API table
+// function that pulls the row ranges pushed to the stream. Encoding thus
+// overlaps whatever produces the rows, and several files encode at once.
 //
-// Threading: one ParquetWriter is used by one thread at a time. It owns its
-// own in-memory DuckDB database and connection.
+// Threading: ParquetEncoder::open() and a stream's methods are called by one
+// thread (the lake writer's); every stream encodes on its own thread. All
+// streams must be finished or aborted (or destroyed) before their encoder.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "config/pipeline.h"
 #include "core/batch.h"
-#include "sinks/lake/duckdb_handle.h"
 
 namespace sluice {
 
-class ParquetWriter {
+// Rows [begin, end) of a batch that nobody modifies any more.
+struct RowRange {
+  std::shared_ptr<const RecordBatch> batch;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+class ParquetStream;
+
+class ParquetEncoder {
  public:
-  ParquetWriter(const OutputSchema& schema, Compression compression, int64_t row_group_size);
-  ~ParquetWriter();
-  ParquetWriter(const ParquetWriter&) = delete;
-  ParquetWriter& operator=(const ParquetWriter&) = delete;
+  ParquetEncoder(const OutputSchema& schema, Compression compression, int64_t row_group_size);
+  ~ParquetEncoder();
+  ParquetEncoder(const ParquetEncoder&) = delete;
+  ParquetEncoder& operator=(const ParquetEncoder&) = delete;
 
-  // Writes rows [begin, end) of `batch` (which must follow the schema given
-  // to the constructor) to `path`, replacing it. The file is closed but not
-  // fsynced. Throws RuntimeError on failure.
-  void write(const RecordBatch& batch, size_t begin, size_t end, const std::string& path);
+  // Starts encoding a new file at `path` (replacing it). Throws RuntimeError.
+  std::unique_ptr<ParquetStream> open(const std::string& path);
 
-  // State shared with the table function callbacks (public for them only).
-  struct ScanSource {
-    const RecordBatch* batch = nullptr;
-    size_t begin = 0;
-    size_t end = 0;
-  };
-  struct Registry {
-    const OutputSchema* schema = nullptr;
-    std::vector<ScanSource> sources;  // indexed by the scan id
-  };
+  int64_t row_group_size() const { return row_group_size_; }
+
+  struct Shared;  // database, table function registry (shared with streams)
 
  private:
-  OutputSchema schema_;
-  std::string options_;                 // "(FORMAT PARQUET, ...)"
-  std::unique_ptr<Registry> registry_;  // outlives db_ (declared first)
-  DuckDb db_;
+  int64_t row_group_size_;
+  std::shared_ptr<Shared> shared_;
+};
+
+class ParquetStream {
+ public:
+  ~ParquetStream();  // aborts if neither finished nor aborted
+  ParquetStream(const ParquetStream&) = delete;
+  ParquetStream& operator=(const ParquetStream&) = delete;
+
+  // Queues rows (of the encoder's schema) for the file. Blocks while the
+  // encoder is far behind (bounded memory). Throws RuntimeError if encoding
+  // already failed.
+  void push(RowRange rows);
+  // Rows pushed that the encoder has not taken yet: how far behind it is.
+  size_t backlog_rows() const;
+  // No more rows: the encoder completes the file in the background.
+  void close();
+  // close(), then waits until the file is complete (closed, not fsynced).
+  // Throws RuntimeError with DuckDB's message if encoding failed.
+  void finish();
+  // Stops encoding without completing the file and waits; the caller removes
+  // the partial file.
+  void abort();
+
+  struct State;  // queue between push() and the table function
+
+ private:
+  friend class ParquetEncoder;
+  ParquetStream(std::shared_ptr<ParquetEncoder::Shared> shared, std::shared_ptr<State> state,
+                int64_t id, const std::string& sql);
+  void unregister();  // the table function can no longer find this stream
+
+  std::shared_ptr<ParquetEncoder::Shared> shared_;
+  std::shared_ptr<State> state_;
+  int64_t id_;
+  std::thread thread_;
 };
 
 }  // namespace sluice
