@@ -76,8 +76,9 @@ class Column {
 
  private:
   void push_fixed(const void* p, size_t n) {
-    const uint8_t* b = static_cast<const uint8_t*>(p);
-    fixed_.insert(fixed_.end(), b, b + n);
+    const size_t at = fixed_.size();
+    fixed_.resize(at + n);
+    std::memcpy(fixed_.data() + at, p, n);
     valid_.push_back(1);
   }
   template <typename T>

@@ -473,17 +473,19 @@ struct Parser::Impl {
 
   // --- parsing ---
 
-  bool check_range(const Node& n, bool in_element, double x, std::string_view shown) {
+  // `show()` formats the value for the message, only when a check fails.
+  template <typename Show>
+  bool check_range(const Node& n, bool in_element, double x, const Show& show) {
     const Constraints& c = n.field->constraints;
     if (c.min && x < *c.min) {
       return fail_field(
           n, in_element, "range",
-          fmt::format("value {} is below the minimum {}", shown, format_number(*c.min)));
+          fmt::format("value {} is below the minimum {}", show(), format_number(*c.min)));
     }
     if (c.max && x > *c.max) {
       return fail_field(
           n, in_element, "range",
-          fmt::format("value {} is above the maximum {}", shown, format_number(*c.max)));
+          fmt::format("value {} is above the maximum {}", show(), format_number(*c.max)));
     }
     return true;
   }
@@ -538,7 +540,7 @@ struct Parser::Impl {
           return fail_field(n, in_element, "type", fmt::format("{} is out of int32 range", x));
         }
         if ((f.constraints.min || f.constraints.max) &&
-            !check_range(n, in_element, static_cast<double>(x), std::to_string(x)))
+            !check_range(n, in_element, static_cast<double>(x), [x] { return std::to_string(x); }))
           return false;
         out.i = x;
         break;
@@ -548,7 +550,7 @@ struct Parser::Impl {
         double x = 0;
         if (auto e = v.get_double().get(x)) return number_error(e, n, in_element, v, "a number");
         if ((f.constraints.min || f.constraints.max) &&
-            !check_range(n, in_element, x, format_number(x)))
+            !check_range(n, in_element, x, [x] { return format_number(x); }))
           return false;
         out.d = x;
         break;
