@@ -277,6 +277,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         if (!w->raw.records.empty()) {
           last_input_ms = monotonic_millis();
           w->rows = RecordBatch(out_schema);
+          Parser::pad(w->raw);
           parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros(),
                          track_rows ? &w->row_records : nullptr);
           events_read += static_cast<int64_t>(w->raw.records.size());

@@ -736,7 +736,8 @@ struct Parser::Impl {
     return true;
   }
 
-  bool parse_record(std::string_view bytes) {
+  // `capacity`: readable bytes from bytes.data() (at least bytes.size()).
+  bool parse_record(std::string_view bytes, size_t capacity) {
     if (bytes.size() > limits.max_record_bytes) {
       return fail_record("record_size", fmt::format("record is {} bytes, the limit is {}",
                                                     bytes.size(), limits.max_record_bytes));
@@ -749,16 +750,19 @@ struct Parser::Impl {
     element_index = -1;
     list_state = State::kAbsent;
 
-    if (buffer.capacity() < bytes.size() + simdjson::SIMDJSON_PADDING) {
-      buffer.reserve(bytes.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::padded_string_view input;
+    if (capacity >= bytes.size() + simdjson::SIMDJSON_PADDING) {
+      // In place: the padding is read, never interpreted.
+      input = simdjson::padded_string_view(bytes.data(), bytes.size(), capacity);
+    } else {
+      if (buffer.capacity() < bytes.size() + simdjson::SIMDJSON_PADDING) {
+        buffer.reserve(bytes.size() + simdjson::SIMDJSON_PADDING);
+      }
+      buffer.assign(bytes.data(), bytes.size());
+      input = simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity());
     }
-    buffer.assign(bytes.data(), bytes.size());
     ondemand::document doc;
-    if (auto e = json.iterate(simdjson::padded_string_view(buffer.data(), buffer.size(),
-                                                           buffer.capacity()))
-                     .get(doc)) {
-      return fail_json(e);
-    }
+    if (auto e = json.iterate(input).get(doc)) return fail_json(e);
     ondemand::json_type t;
     if (auto e = doc.type().get(t)) return fail_json(e);
     if (t != ondemand::json_type::object) {
@@ -852,9 +856,11 @@ void Parser::process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& 
   if (out.columns.size() != im.plan.output.size()) {
     throw std::invalid_argument("Parser::process: output batch does not follow output_schema()");
   }
+  static_assert(Parser::kPadding >= simdjson::SIMDJSON_PADDING);
   for (size_t i = 0; i < in.records.size(); ++i) {
     ++stats.records_in;
-    if (im.parse_record(in.bytes(in.records[i]))) {
+    const RawRecord& r = in.records[i];
+    if (im.parse_record(in.bytes(r), in.arena.capacity() - r.begin)) {
       size_t rows = im.emit(out, ingest_time);
       stats.rows_out += static_cast<int64_t>(rows);
       if (row_records) row_records->insert(row_records->end(), rows, static_cast<uint32_t>(i));

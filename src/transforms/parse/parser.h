@@ -68,9 +68,17 @@ class Parser {
   // `ingest_time` is the ingest timestamp column's value (UTC micros).
   // If `row_records` is given, the index (into in.records) of the record
   // each appended row came from is appended to it, row by row.
+  // Records are parsed in place when the arena has kPadding bytes of
+  // capacity past its end (see pad()); otherwise each is copied first.
   void process(const RawBatch& in, RecordBatch& out, std::vector<Reject>& rejects,
                ParseStats& stats, int64_t ingest_time,
                std::vector<uint32_t>* row_records = nullptr);
+
+  // Readable bytes simdjson needs after a record (their content is ignored).
+  static constexpr size_t kPadding = 64;
+  // Reserves kPadding bytes of capacity after the arena, so that process()
+  // parses every record where it lies.
+  static void pad(RawBatch& batch) { batch.arena.reserve(batch.arena.size() + kPadding); }
 
  private:
   struct Impl;
