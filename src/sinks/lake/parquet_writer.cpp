@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "core/error.h"
 #include "sinks/lake/duckdb_handle.h"
@@ -28,9 +29,12 @@ struct ParquetStream::State {
   bool done = false;  // the COPY returned
   std::string error;  // why it failed
 
-  // Encoder side only: the range being copied into DuckDB vectors.
+  // Encoder side only: the range being copied into DuckDB vectors, and the
+  // batches whose strings the chunk being filled points into (DuckDB copies
+  // them when the chunk is sunk, before it asks for the next chunk).
   RowRange current;
   size_t next = 0;
+  std::vector<std::shared_ptr<const RecordBatch>> pinned;
 };
 
 struct ParquetEncoder::Shared {
@@ -134,10 +138,24 @@ void copy_rows(const Column& column, size_t from, size_t count, duckdb_vector ve
     }
   }
   if (column.type() == ColumnType::kString) {
+    // duckdb_string_t (duckdb.h): up to 12 bytes inlined (zero padded),
+    // longer ones as a 4-byte prefix and a pointer into the batch, which the
+    // stream keeps alive until DuckDB has copied the chunk.
+    auto* out = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)) + at;
     for (size_t i = 0; i < count; ++i) {
+      duckdb_string_t& t = out[i];
+      std::memset(&t, 0, sizeof t);
       if (valid[i] == 0) continue;
       std::string_view s = column.string_at(from + i);
-      duckdb_vector_assign_string_element_len(vector, at + i, s.data(), s.size());
+      const uint32_t length = static_cast<uint32_t>(s.size());
+      if (length <= sizeof t.value.inlined.inlined) {
+        t.value.inlined.length = length;
+        if (length > 0) std::memcpy(t.value.inlined.inlined, s.data(), length);
+      } else {
+        t.value.pointer.length = length;
+        std::memcpy(t.value.pointer.prefix, s.data(), sizeof t.value.pointer.prefix);
+        t.value.pointer.ptr = const_cast<char*>(s.data());
+      }
     }
   } else {
     size_t width = column.width();
@@ -152,8 +170,10 @@ void scan_function(duckdb_function_info info, duckdb_data_chunk output) {
   State& s = *static_cast<BindData*>(duckdb_function_get_bind_data(info))->state;
   const size_t capacity = duckdb_vector_size();
   size_t filled = 0;
+  s.pinned.clear();  // the previous chunk has been consumed
   while (filled < capacity) {
     if (!s.current.batch || s.next == s.current.end) {
+      if (s.current.batch) s.pinned.push_back(std::move(s.current.batch));
       s.current = {};
       std::unique_lock lock(s.mu);
       s.cv.wait(lock, [&] { return !s.queue.empty() || s.closed || s.aborted; });
