@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -34,9 +35,17 @@ LakeSinkConfig derived_table(const LakeSinkConfig& raw, const std::string& table
   return c;
 }
 
+// Copies rows `rows` (ascending) of `in` to `out`, runs of consecutive rows
+// at a time (dedupe keeps most rows, so runs are long).
 void gather(const RecordBatch& in, const std::vector<uint32_t>& rows, RecordBatch& out) {
   out.clear();
-  for (uint32_t r : rows) out.append_row(in, r);
+  size_t i = 0;
+  while (i < rows.size()) {
+    size_t j = i + 1;
+    while (j < rows.size() && rows[j] == rows[j - 1] + 1) ++j;
+    out.append_range(in, rows[i], rows[j - 1] + 1);
+    i = j;
+  }
 }
 
 }  // namespace
@@ -134,20 +143,22 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
   }
 }
 
-const RecordBatch& EventTimeStage::process(const RawBatch& raw, const RecordBatch& rows,
-                                           const std::vector<uint32_t>& row_records,
-                                           std::vector<Reject>& late_rejects, int64_t now_ms) {
-  if (!enabled_ || rows.rows() == 0) return rows;
+void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
+                             const std::vector<uint32_t>& row_records,
+                             std::vector<Reject>& late_rejects, int64_t now_ms) {
+  if (!enabled_ || rows.rows() == 0) return;
   // Per-stream maximum event time, then the watermark.
   const Column& ts = rows.columns[ts_col_];
-  std::map<uint32_t, int64_t> maxima;
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+  std::vector<int64_t> maxima(raw.streams.size(), kNone);
   for (size_t r = 0; r < rows.rows(); ++r) {
     if (ts.is_null(r)) continue;
-    uint32_t stream = raw.records[row_records[r]].position.stream;
-    auto [it, inserted] = maxima.try_emplace(stream, ts.int64_at(r));
-    if (!inserted) it->second = std::max(it->second, ts.int64_at(r));
+    int64_t& m = maxima[raw.records[row_records[r]].position.stream];
+    m = std::max(m, ts.int64_at(r));
   }
-  for (const auto& [stream, m] : maxima) tracker_.observe(raw.streams[stream], m, now_ms);
+  for (size_t stream = 0; stream < maxima.size(); ++stream) {
+    if (maxima[stream] != kNone) tracker_.observe(raw.streams[stream], maxima[stream], now_ms);
+  }
   const int64_t watermark = tracker_.advance(now_ms);
 
   const RecordBatch* out = &rows;
@@ -165,10 +176,14 @@ const RecordBatch& EventTimeStage::process(const RawBatch& raw, const RecordBatc
     for (uint32_t i = 0; i < keep_.size(); ++i) keep_[i] = i;
   }
   if (window_) {
-    std::vector<uint32_t> all(out->rows());
-    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    if (all_.size() < out->rows()) {
+      const size_t from = all_.size();
+      all_.resize(out->rows());
+      for (size_t i = from; i < all_.size(); ++i) all_[i] = static_cast<uint32_t>(i);
+    }
+    all_.resize(out->rows());  // 0, 1, ..., rows - 1
     late_.clear();
-    window_->add(*out, all, watermark, late_);
+    window_->add(*out, all_, watermark, late_);
     stats_.late_rows += static_cast<int64_t>(late_.size());
     if (!late_.empty()) {
       switch (config_.transforms.window->late_policy) {
@@ -198,7 +213,8 @@ const RecordBatch& EventTimeStage::process(const RawBatch& raw, const RecordBatc
       }
     }
   }
-  return *out;
+  // Hand the kept rows back in `rows`; kept_ keeps the old buffers for reuse.
+  if (out != &rows) std::swap(rows, *kept_);
 }
 
 void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::string>& meta,

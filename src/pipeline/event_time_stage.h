@@ -53,12 +53,12 @@ class EventTimeStage {
   // and rebuilds dedupe and window state from committed rows.
   void open(const LakeState& raw_state, const std::string& raw_table_dir, int64_t now_ms);
 
-  // Processes one parsed batch. Returns the rows for the raw table (`rows`
-  // itself when nothing was dropped). Late rows under the DLQ policy become
-  // rejects of their records in `late_rejects`.
-  const RecordBatch& process(const RawBatch& raw, const RecordBatch& rows,
-                             const std::vector<uint32_t>& row_records,
-                             std::vector<Reject>& late_rejects, int64_t now_ms);
+  // Processes one parsed batch and leaves in `rows` the rows for the raw
+  // table (duplicates and dropped late rows removed; `row_records` still
+  // describes the rows as they came in). Late rows under the DLQ policy
+  // become rejects of their records in `late_rejects`.
+  void process(const RawBatch& raw, RecordBatch& rows, const std::vector<uint32_t>& row_records,
+               std::vector<Reject>& late_rejects, int64_t now_ms);
 
   // Just before raw commit `raw_seq`: emits closed windows and commits the
   // derived tables tagged with raw_seq; adds watermark state to `meta`.
@@ -85,7 +85,7 @@ class EventTimeStage {
   std::optional<RecordBatch> window_out_;
   std::optional<RecordBatch> kept_;
   std::optional<RecordBatch> late_rows_;
-  std::vector<uint32_t> keep_, late_;
+  std::vector<uint32_t> keep_, late_, all_;
   EventTimeStats stats_;
 };
 

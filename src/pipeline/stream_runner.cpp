@@ -312,7 +312,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   int64_t last_commit_ms = monotonic_millis();
   std::exception_ptr failure;
 
-  auto commit = [&] {
+  // `last`: the final commit before exit (state need not be trimmed).
+  auto commit = [&](bool last = false) {
     if (pending_end.empty()) return;
     SourceOffsets start;
     {
@@ -337,7 +338,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
                          ": pipelines with dedupe or windows need a single writer per table");
     }
     next_seq = entry.seq + 1;
-    event_time.after_commit();
+    if (!last) event_time.after_commit();
     summary.commits++;
     summary.files_written += static_cast<int64_t>(entry.files.size());
     for (const auto& f : entry.files) {
@@ -392,14 +393,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         switch (w->kind) {
           case Work::kBatch:
             if (w->rows.rows() > 0) {
-              const RecordBatch& rows = event_time.process(w->raw, w->rows, w->row_records,
-                                                           w->rejects, monotonic_millis());
-              if (&rows == &w->rows) {
-                // Handed to the encoders as is: no copy.
+              event_time.process(w->raw, w->rows, w->row_records, w->rejects, monotonic_millis());
+              // Handed to the encoders as is: no copy.
+              if (w->rows.rows() > 0)
                 lake.append(std::make_shared<const RecordBatch>(std::move(w->rows)));
-              } else if (rows.rows() > 0) {
-                lake.append(rows);
-              }
             }
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
             if (dlq_topic) {
@@ -436,7 +433,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       progress(false);
     }
     if (failure) std::rethrow_exception(failure);
-    commit();  // drain
+    commit(true);  // drain
   } catch (...) {
     reader_stop = true;
     {
