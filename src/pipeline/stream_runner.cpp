@@ -460,6 +460,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   summary.duplicates = event_time.stats().duplicates;
   summary.late_rows = event_time.stats().late_rows;
   summary.windows_emitted = event_time.stats().windows_emitted;
+  summary.dedupe_keys = static_cast<int64_t>(event_time.dedupe_keys());
   summary.seconds = (monotonic_millis() - started_ms) / 1000.0;
   progress(true);
   return summary;
@@ -471,9 +472,10 @@ std::string format_summary(const RunSummary& s) {
       "files written:   {}\nbytes written:   {}\ncommits:         {}\n",
       s.events_read, s.events_accepted, s.events_rejected, s.rows_written, s.files_written,
       s.bytes_written, s.commits);
-  if (s.duplicates || s.late_rows || s.windows_emitted) {
-    out += fmt::format("duplicates:      {}\nlate rows:       {}\nwindows emitted: {}\n",
-                       s.duplicates, s.late_rows, s.windows_emitted);
+  if (s.duplicates || s.late_rows || s.windows_emitted || s.dedupe_keys) {
+    out += fmt::format(
+        "duplicates:      {}\nlate rows:       {}\nwindows emitted: {}\ndedupe keys:     {}\n",
+        s.duplicates, s.late_rows, s.windows_emitted, s.dedupe_keys);
   }
   out += fmt::format("seconds:         {:.2f}\n", s.seconds);
   return out;

@@ -41,6 +41,7 @@ struct RunSummary {
   int64_t duplicates = 0;       // dropped by dedupe
   int64_t late_rows = 0;        // behind closed windows
   int64_t windows_emitted = 0;
+  int64_t dedupe_keys = 0;  // dedupe state at the end (keys within the horizon)
   double seconds = 0;
 };
 

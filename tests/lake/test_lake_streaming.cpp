@@ -121,6 +121,15 @@ TEST(LakeStreaming, ParallelEncodersWriteEveryRowOnce) {
   EXPECT_TRUE(verify_table(tmp.path() + "/events").ok);
 }
 
+// `n` rows of numbered_rows() whose string column (the partition key
+// below) is `partition`.
+RecordBatch partition_rows(const OutputSchema& schema, const std::string& partition, int64_t first,
+                           int n) {
+  RecordBatch b(schema);
+  for (int i = 0; i < n; ++i) add_row(b, partition, 1, first + i, 1.0, true, 0);
+  return b;
+}
+
 TEST(LakeStreaming, OpenFilesAreCappedLeastRecentlyUsedFirst) {
   TempDir tmp;
   OutputSchema schema = all_types_schema();
@@ -128,24 +137,50 @@ TEST(LakeStreaming, OpenFilesAreCappedLeastRecentlyUsedFirst) {
   config.max_open_files = 2;
   LakeWriter writer(config, schema, "ts", "w1");
   writer.open();
-  // a, b, c, a, b, c with two open files at most: each arrival of a third
-  // partition closes the least recently used file, so every partition gets
-  // two files.
+  // a, b, c, a, b, c in runs long enough to go straight to a file, with two
+  // open files at most: each arrival of a third partition closes the least
+  // recently used file, so every partition gets two files.
   int64_t v = 0;
   for (int round = 0; round < 2; ++round) {
     for (const char* p : {"a", "b", "c"}) {
-      RecordBatch b(schema);
-      add_row(b, p, 1, v++, 1.0, true, 0);
-      writer.append(b);
+      writer.append(partition_rows(schema, p, v, 1500));
+      v += 1500;
     }
   }
   EXPECT_EQ(writer.pending_files(), 6u);
   LakeCommitEntry e = writer.commit({}, {}, {});
   ASSERT_EQ(e.files.size(), 6u);
   std::map<std::string, int> files_per_partition;
-  for (const auto& f : e.files) files_per_partition[f.partition] += static_cast<int>(f.rows);
+  for (const auto& f : e.files) {
+    files_per_partition[f.partition]++;
+    EXPECT_EQ(f.rows, 1500);
+  }
   EXPECT_EQ(files_per_partition, (std::map<std::string, int>{{"s=a", 2}, {"s=b", 2}, {"s=c", 2}}));
-  EXPECT_EQ(glob_rows(tmp.path() + "/events"), 6);
+  EXPECT_EQ(glob_rows(tmp.path() + "/events"), v);
+}
+
+TEST(LakeStreaming, InterleavedPartitionsGetOneFileEach) {
+  TempDir tmp;
+  OutputSchema schema = all_types_schema();
+  LakeSinkConfig config = lake_config(tmp.path(), {{"s", "s", PartitionKey::kField}});
+  config.max_open_files = 4;
+  LakeWriter writer(config, schema, "ts", "w1");
+  writer.open();
+  // 50 partitions, rows interleaved one by one (a backfill out of order):
+  // runs of one row are held per partition, not given a file each.
+  RecordBatch b(schema);
+  for (int i = 0; i < 5000; ++i) add_row(b, "p" + std::to_string(i % 50), 1, i, 1.0, true, 0);
+  writer.append(b);
+  writer.append(b);
+  EXPECT_EQ(writer.pending_files(), 0u);
+  LakeCommitEntry e = writer.commit({}, {}, {});
+  ASSERT_EQ(e.files.size(), 50u);
+  for (const auto& f : e.files) EXPECT_EQ(f.rows, 200);
+  DuckDb db(1);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM read_parquet(" + glob_of(tmp.path() + "/events") +
+                              ", hive_partitioning = false) WHERE s = 'p7' AND i64 % 50 = 7"),
+            200);
+  EXPECT_EQ(glob_rows(tmp.path() + "/events"), 10000);
 }
 
 TEST(LakeStreaming, EncoderFailureFailsTheCommitAndPublishesNothing) {
@@ -173,12 +208,12 @@ TEST(LakeStreaming, EncoderFailureFailsTheCommitAndPublishesNothing) {
 TEST(LakeStreaming, DestroyedWriterLeavesNoStagedFiles) {
   TempDir tmp;
   OutputSchema schema = all_types_schema();
-  LakeSinkConfig config = lake_config(tmp.path(), {{"b", "b", PartitionKey::kField}});
+  LakeSinkConfig config = lake_config(tmp.path(), {});
   {
     LakeWriter writer(config, schema, "ts", "w1");
     writer.open();
     writer.append(numbered_rows(schema, 0, 5000));
-    EXPECT_EQ(writer.pending_files(), 2u);  // b=true, b=false
+    EXPECT_EQ(writer.pending_files(), 1u);  // encoding, not committed
   }
   EXPECT_EQ(count_files(tmp.path() + "/events/_sluice_staging"), 0u);
   EXPECT_TRUE(read_commit_log(tmp.path() + "/events").empty());

@@ -202,6 +202,37 @@ void LakeWriter::append(std::shared_ptr<const RecordBatch> batch) {
 }
 
 void LakeWriter::route(const std::string& partition, const RowRange& rows, size_t bytes_per_row) {
+  const size_t n = rows.end - rows.begin;
+  auto held = held_.find(partition);
+  if (n < kDirectRows && !accepting_.count(partition)) {
+    // A short run of a partition without an open file: hold it, so that
+    // interleaved partitions do not open (and rotate) a file per run.
+    if (held == held_.end()) held = held_.emplace(partition, RecordBatch(schema_)).first;
+    held->second.append_range(*rows.batch, rows.begin, rows.end);
+    const RecordBatch& h = held->second;
+    if (static_cast<int64_t>(h.rows()) >=
+            std::min(encoder_->row_group_size(), config_.rotate_max_rows) ||
+        static_cast<int64_t>(h.byte_size()) >= config_.rotate_max_bytes) {
+      release_held(held);
+    }
+    return;
+  }
+  if (held != held_.end()) release_held(held);  // keep the partition's rows in order
+  push_to_files(partition, rows, bytes_per_row);
+}
+
+void LakeWriter::release_held(std::map<std::string, RecordBatch>::iterator held) {
+  const std::string partition = held->first;
+  auto batch = std::make_shared<const RecordBatch>(std::move(held->second));
+  held_.erase(held);
+  const size_t rows = batch->rows();
+  if (rows == 0) return;
+  const size_t bytes_per_row = std::max<size_t>(1, (batch->byte_size() + rows - 1) / rows);
+  push_to_files(partition, RowRange{std::move(batch), 0, rows}, bytes_per_row);
+}
+
+void LakeWriter::push_to_files(const std::string& partition, const RowRange& rows,
+                               size_t bytes_per_row) {
   const size_t max_rows = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_rows));
   const size_t max_bytes = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_bytes));
   size_t begin = rows.begin;
@@ -242,13 +273,26 @@ LakeWriter::PendingFile& LakeWriter::file_for(const std::string& partition) {
       (!lagging || open.size() >= static_cast<size_t>(std::max<int64_t>(1, config_.encoders))))
     return *best;
 
-  // Stay within max_open_files: close the least recently used open file.
-  if (accepting_count_ >= static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files))) {
+  // Stay within max_open_files: close the least recently used open file,
+  // and wait for closed files still encoding (each holds a thread and a row
+  // group of memory), oldest first.
+  const size_t cap = static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files));
+  if (accepting_count_ >= cap) {
     PendingFile* lru = nullptr;
     for (const auto& f : files_) {
       if (f->accepting && (!lru || f->last_used < lru->last_used)) lru = f.get();
     }
     if (lru) close_file(*lru);
+  }
+  size_t encoding = 0;
+  for (const auto& f : files_) encoding += f->stream ? 1 : 0;
+  for (auto& f : files_) {
+    if (encoding < cap) break;
+    if (f->stream && !f->accepting) {
+      f->stream->finish();
+      f->stream.reset();
+      encoding--;
+    }
   }
   auto file = std::make_unique<PendingFile>();
   file->partition = partition;
@@ -282,6 +326,7 @@ bool LakeWriter::should_commit(int64_t now_ms) const {
 
 void LakeWriter::finish_files() {
   try {
+    while (!held_.empty()) release_held(held_.begin());
     for (auto& f : files_) {
       if (!f->stream) continue;
       f->stream->finish();
@@ -298,6 +343,7 @@ void LakeWriter::finish_files() {
 void LakeWriter::remove_files() {
   std::vector<std::unique_ptr<PendingFile>> files = std::move(files_);
   files_.clear();
+  held_.clear();
   accepting_.clear();
   accepting_count_ = 0;
   rotated_files_ = 0;

@@ -3,11 +3,12 @@
 // the source positions covered, so restarts resume exactly once.
 //
 // Rows are not buffered until the commit: each partition streams into an
-// open staging file, _sluice_staging/<writer>-<nonce>-<n>.parquet.inprogress,
-// whose Parquet encoding runs on a thread of its own while rows arrive (see
-// parquet_writer.h). A file is closed when it reaches the rotation limits;
-// when the encoder of a partition falls a row group behind, a second file of
-// that partition is opened so that both cores encode.
+// open staging file (short runs of a partition that has none are held until
+// a row group's worth has come, so interleaved partitions stay few files),
+// _sluice_staging/<writer>-<nonce>-<n>.parquet.inprogress, whose Parquet encoding runs on a thread
+// of its own while rows arrive (see parquet_writer.h). A file is closed when it reaches the
+// rotation limits; when the encoder of a partition falls a row group behind, a second file of that
+// partition is opened so that both cores encode.
 //
 // Commit protocol (crash-safe under SIGKILL at any point):
 //  1. every open file is completed and every staged file is fsynced;
@@ -135,8 +136,14 @@ class LakeWriter {
     bool accepting = true;                  // not yet closed for rotation
     uint64_t last_used = 0;
   };
-  // Streams rows of one partition into its open files (opening, rotating).
+  // Runs shorter than this, of a partition with no open file, are held in
+  // memory until a row group's worth (or the commit) is there.
+  static constexpr size_t kDirectRows = 1024;
+  // Streams rows of one partition into its files, or holds short runs.
   void route(const std::string& partition, const RowRange& rows, size_t bytes_per_row);
+  void release_held(std::map<std::string, RecordBatch>::iterator held);
+  // Pushes rows into the partition's open files (opening, rotating).
+  void push_to_files(const std::string& partition, const RowRange& rows, size_t bytes_per_row);
   PendingFile& file_for(const std::string& partition);
   void close_file(PendingFile& file);
   // Completes all files (throws on failure, after removing them).
@@ -157,6 +164,7 @@ class LakeWriter {
   std::unique_ptr<ParquetEncoder> encoder_;
   std::vector<std::unique_ptr<PendingFile>> files_;             // the pending commit's files
   std::map<std::string, std::vector<PendingFile*>> accepting_;  // partition -> open files
+  std::map<std::string, RecordBatch> held_;  // short runs of partitions without an open file
   size_t accepting_count_ = 0;
   size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit
   size_t buffered_rows_ = 0;
