@@ -167,6 +167,9 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
     int64_t before = dedupe_->dropped();
     dedupe_->filter(rows, keep_);
     stats_.duplicates += dedupe_->dropped() - before;
+    // Forget keys behind the watermark now, not only at commits: between
+    // commits a fast stream would otherwise hold seconds of extra keys.
+    if (watermark != kNoWatermark) dedupe_->evict(watermark);
     if (keep_.size() != rows.rows()) {
       gather(rows, keep_, *kept_);
       out = &*kept_;

@@ -7,7 +7,7 @@ namespace sluice {
 Deduper::Deduper(std::vector<int> key_columns, int timestamp_column, int64_t horizon_us)
     : keys_(std::move(key_columns)), ts_(timestamp_column), horizon_us_(horizon_us) {}
 
-void Deduper::key_of(const RecordBatch& in, size_t row, std::pmr::string& key) const {
+void Deduper::key_of(const RecordBatch& in, size_t row, std::string& key) const {
   key.clear();
   for (int c : keys_) {
     const Column& col = in.columns[c];
@@ -36,27 +36,26 @@ void Deduper::filter(const RecordBatch& in, std::vector<uint32_t>& keep) {
   const size_t n = in.rows();
   for (size_t r = 0; r < n; ++r) {
     key_of(in, r, scratch_);
-    auto [it, inserted] = seen_.try_emplace(scratch_, time_of(in, r));
+    auto [key, inserted] = seen_.insert(scratch_);
     if (!inserted) {
       ++dropped_;
       continue;
     }
-    by_time_.emplace(it->second, &it->first);
+    by_time_.emplace(time_of(in, r), key);
     keep.push_back(static_cast<uint32_t>(r));
   }
 }
 
 void Deduper::remember(const RecordBatch& in, size_t row) {
   key_of(in, row, scratch_);
-  auto [it, inserted] = seen_.try_emplace(scratch_, time_of(in, row));
-  if (inserted) by_time_.emplace(it->second, &it->first);
+  auto [key, inserted] = seen_.insert(scratch_);
+  if (inserted) by_time_.emplace(time_of(in, row), key);
 }
 
 void Deduper::evict(int64_t watermark) {
   while (!by_time_.empty() && by_time_.top().first + horizon_us_ < watermark) {
-    auto it = seen_.find(*by_time_.top().second);
+    seen_.erase(by_time_.top().second);
     by_time_.pop();
-    seen_.erase(it);
   }
 }
 

@@ -6,13 +6,12 @@
 #pragma once
 
 #include <cstdint>
-#include <memory_resource>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/batch.h"
+#include "transforms/eventtime/key_set.h"
 
 namespace sluice {
 
@@ -32,24 +31,21 @@ class Deduper {
   int64_t dropped() const { return dropped_; }
 
  private:
-  void key_of(const RecordBatch& in, size_t row, std::pmr::string& key) const;
+  void key_of(const RecordBatch& in, size_t row, std::string& key) const;
   int64_t time_of(const RecordBatch& in, size_t row) const;
 
   std::vector<int> keys_;
   int ts_;
   int64_t horizon_us_;
-  // Keys and map nodes come from a pool: one malloc per key is the cost
-  // otherwise (keys are longer than the small-string buffer).
-  std::pmr::unsynchronized_pool_resource pool_;
-  std::pmr::unordered_map<std::pmr::string, int64_t> seen_{&pool_};
-  // (event time, the key as stored in seen_: node keys never move).
-  using Entry = std::pair<int64_t, const std::pmr::string*>;
+  KeySet seen_;
+  // (event time, the stored key), earliest on top.
+  using Entry = std::pair<int64_t, const KeySet::Key*>;
   struct Later {
     bool operator()(const Entry& a, const Entry& b) const { return a.first > b.first; }
   };
-  std::priority_queue<Entry, std::vector<Entry>, Later> by_time_;  // earliest on top
+  std::priority_queue<Entry, std::vector<Entry>, Later> by_time_;
   int64_t dropped_ = 0;
-  std::pmr::string scratch_;
+  std::string scratch_;
 };
 
 }  // namespace sluice
