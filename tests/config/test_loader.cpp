@@ -148,5 +148,23 @@ TEST(Config, EnvironmentAndOverrides) {
   EXPECT_THROW(parse_override("novalue"), ConfigError);
 }
 
+TEST(Config, LakeEncoderKeys) {
+  PipelineConfig d = load_pipeline_from_string(kMinimal, "p.yaml");
+  EXPECT_EQ(d.lake.encoders, 2);
+  EXPECT_EQ(d.lake.max_open_files, 16);
+  PipelineConfig c =
+      load_pipeline_from_string(replace(kMinimal, "lake: {path: /tmp/lake}",
+                                        "lake: {path: /tmp/lake, encoders: 1, max_open_files: 64}"),
+                                "p.yaml");
+  EXPECT_EQ(c.lake.encoders, 1);
+  EXPECT_EQ(c.lake.max_open_files, 64);
+  EXPECT_EQ(expect_error(replace(kMinimal, "lake: {path: /tmp/lake}",
+                                 "lake: {path: /tmp/lake, encoders: 0}"))
+                .key(),
+            "sink.lake.encoders");
+  ConfigError e = expect_error(kMinimal, {{"sink.lake.max_open_files", "0"}});
+  EXPECT_EQ(e.key(), "sink.lake.max_open_files");
+}
+
 }  // namespace
 }  // namespace sluice
