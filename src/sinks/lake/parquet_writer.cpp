@@ -133,8 +133,16 @@ void copy_rows(const Column& column, size_t from, size_t count, duckdb_vector ve
   if (any_null || duckdb_vector_get_validity(vector) != nullptr) {
     duckdb_vector_ensure_validity_writable(vector);
     uint64_t* mask = duckdb_vector_get_validity(vector);
+    // The mask is one bit per row, 64 rows per word (duckdb.h); set inline
+    // rather than through one library call per row.
     for (size_t i = 0; i < count; ++i) {
-      duckdb_validity_set_row_validity(mask, at + i, valid[i] != 0);
+      const size_t row = at + i;
+      const uint64_t bit = uint64_t{1} << (row % 64);
+      if (valid[i] != 0) {
+        mask[row / 64] |= bit;
+      } else {
+        mask[row / 64] &= ~bit;
+      }
     }
   }
   if (column.type() == ColumnType::kString) {
