@@ -807,6 +807,38 @@ struct Parser::Impl {
     }
   }
 
+  // The same value `rows` times (a top-level field on every flattened row):
+  // one type dispatch, then a plain loop.
+  static void push_repeated(Column& c, ColumnType type, const Value& v, size_t rows) {
+    if (v.state != State::kSet) {
+      for (size_t r = 0; r < rows; ++r) c.push_null();
+      return;
+    }
+    switch (type) {
+      case ColumnType::kString:
+        for (size_t r = 0; r < rows; ++r) c.push_string(v.s);
+        break;
+      case ColumnType::kInt32:
+        for (size_t r = 0; r < rows; ++r) c.push_int32(static_cast<int32_t>(v.i));
+        break;
+      case ColumnType::kInt64:
+      case ColumnType::kTimestamp:
+        for (size_t r = 0; r < rows; ++r) c.push_int64(v.i);
+        break;
+      case ColumnType::kDouble:
+        for (size_t r = 0; r < rows; ++r) c.push_double(v.d);
+        break;
+      case ColumnType::kBool:
+        for (size_t r = 0; r < rows; ++r) c.push_bool(v.i != 0);
+        break;
+    }
+  }
+
+  // Slot `slot` of each list element, one row per element.
+  void push_elements(Column& c, ColumnType type, int32_t slot, size_t rows) const {
+    for (size_t r = 0; r < rows; ++r) push(c, type, elements[r * element_stride + slot]);
+  }
+
   size_t emit(RecordBatch& out, int64_t ingest_time) {
     const size_t rows = std::max<size_t>(1, element_count);
     for (size_t ci = 0; ci < plan.sources.size(); ++ci) {
@@ -815,14 +847,13 @@ struct Parser::Impl {
       const ColumnSource& src = plan.sources[ci];
       switch (src.kind) {
         case SourceKind::kTop:
-          for (size_t r = 0; r < rows; ++r) push(col, type, top[src.slot]);
+          push_repeated(col, type, top[src.slot], rows);
           break;
         case SourceKind::kElement:
           if (element_count == 0) {
             col.push_null();
           } else {
-            for (size_t r = 0; r < rows; ++r)
-              push(col, type, elements[r * element_stride + src.slot]);
+            push_elements(col, type, src.slot, rows);
           }
           break;
         case SourceKind::kIndex:
