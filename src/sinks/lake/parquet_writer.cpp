@@ -17,7 +17,6 @@ namespace sluice {
 
 // What push() and the table function share.
 struct ParquetStream::State {
-  const OutputSchema* schema = nullptr;
   size_t max_backlog_rows = 0;
 
   mutable std::mutex mu;
@@ -280,7 +279,6 @@ ParquetEncoder::~ParquetEncoder() = default;
 
 std::unique_ptr<ParquetStream> ParquetEncoder::open(const std::string& path) {
   auto state = std::make_shared<State>();
-  state->schema = &shared_->schema;
   state->max_backlog_rows = shared_->max_backlog_rows;
   int64_t id;
   {

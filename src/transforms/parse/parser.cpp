@@ -834,11 +834,6 @@ struct Parser::Impl {
     }
   }
 
-  // Slot `slot` of each list element, one row per element.
-  void push_elements(Column& c, ColumnType type, int32_t slot, size_t rows) const {
-    for (size_t r = 0; r < rows; ++r) push(c, type, elements[r * element_stride + slot]);
-  }
-
   size_t emit(RecordBatch& out, int64_t ingest_time) {
     const size_t rows = std::max<size_t>(1, element_count);
     for (size_t ci = 0; ci < plan.sources.size(); ++ci) {
@@ -853,7 +848,8 @@ struct Parser::Impl {
           if (element_count == 0) {
             col.push_null();
           } else {
-            push_elements(col, type, src.slot, rows);
+            for (size_t r = 0; r < rows; ++r)
+              push(col, type, elements[r * element_stride + src.slot]);
           }
           break;
         case SourceKind::kIndex:
