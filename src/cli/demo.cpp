@@ -15,9 +15,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "orchestrator/background.h"
-#include "orchestrator/checkpoint_store.h"
-#include "orchestrator/clock.h"
-#include "orchestrator/orchestrator.h"
+#include "orchestrator/host.h"
 #include "pipeline/stream_runner.h"
 #include "sources/generate/generator.h"
 #include "sources/kafka/dev_broker.h"
@@ -102,12 +100,8 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   PipelineConfig config = load_pipeline((demo_dir / "clickstream.yaml").string(), o);
 
   // The orchestrator runs the batch jobs as commits arrive, on its own thread.
-  std::unique_ptr<CheckpointStore> store =
-      open_checkpoint_store(config.orchestrator.store, config.lake.path);
-  SystemClock clock;
-  OrchestratorOptions oo;
-  oo.lake_dir = config.lake.path;
-  Orchestrator orchestrator(config, oo, *store, clock, nullptr);
+  OrchestratorHost host(config, nullptr);
+  Orchestrator& orchestrator = host.orchestrator();
   BackgroundOrchestrator background(orchestrator);
 
   std::atomic<int64_t> consumed{0};
@@ -178,7 +172,7 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   std::printf("sluice demo: clickstream -> %s/clickstream\n%s", a.lake.c_str(),
               format_summary(s).c_str());
   std::printf("batch job runs (latest first):\n");
-  for (const auto& r : store->list_runs("", 6)) {
+  for (const auto& r : host.store().list_runs("", 6)) {
     std::printf("  %-14s %-10s attempts %d %s\n", r.job.c_str(), r.status.c_str(), r.attempts,
                 r.error.c_str());
   }

@@ -8,7 +8,7 @@
 #include "config/loader.h"
 #include "core/error.h"
 #include "core/time.h"
-#include "orchestrator/orchestrator.h"
+#include "orchestrator/host.h"
 
 namespace sluice::cli {
 
@@ -33,11 +33,6 @@ std::string format_time(int64_t ms) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour,
                 c.minute, c.second);
   return buf;
-}
-
-std::unique_ptr<AlertSink> alert_sink(const PipelineConfig& p) {
-  if (p.orchestrator.webhook_url.empty()) return nullptr;
-  return make_webhook_sink(p.orchestrator.webhook_url);
 }
 
 int exit_code(const std::vector<JobOutcome>& outcomes) {
@@ -67,13 +62,8 @@ int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop)
     throw ConfigError(config.file, 0, "batch",
                       "the pipeline declares no batch jobs to orchestrate");
   }
-  auto store = open_checkpoint_store(config.orchestrator.store, config.lake.path);
-  auto sink = alert_sink(config);
-  SystemClock clock;
-  OrchestratorOptions options;
-  options.lake_dir = config.lake.path;
-  options.log = a.quiet ? nullptr : &std::cerr;
-  Orchestrator orchestrator(config, options, *store, clock, sink.get());
+  OrchestratorHost host(config, a.quiet ? nullptr : &std::cerr);
+  Orchestrator& orchestrator = host.orchestrator();
   if (a.once) {
     auto outcomes = orchestrator.tick();
     print_outcomes(outcomes);
@@ -119,14 +109,8 @@ int trigger_command(const TriggerArgs& a) {
     days.emplace();
     for (Day d = first; d <= last; ++d.days_since_epoch) days->push_back(d);
   }
-  auto store = open_checkpoint_store(config.orchestrator.store, config.lake.path);
-  auto sink = alert_sink(config);
-  SystemClock clock;
-  OrchestratorOptions options;
-  options.lake_dir = config.lake.path;
-  options.log = a.quiet ? nullptr : &std::cerr;
-  Orchestrator orchestrator(config, options, *store, clock, sink.get());
-  auto outcomes = orchestrator.trigger(a.job, days, !a.no_deps);
+  OrchestratorHost host(config, a.quiet ? nullptr : &std::cerr);
+  auto outcomes = host.orchestrator().trigger(a.job, days, !a.no_deps);
   print_outcomes(outcomes);
   return exit_code(outcomes);
 }

@@ -8,7 +8,7 @@
 #include "config/loader.h"
 #include "core/error.h"
 #include "orchestrator/background.h"
-#include "orchestrator/orchestrator.h"
+#include "orchestrator/host.h"
 #include "pipeline/stream_runner.h"
 
 namespace sluice::cli {
@@ -57,29 +57,20 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   opts.progress = !a.quiet;
   // With batch jobs and an `orchestrator:` section, the orchestrator runs
   // beside the stream on its own thread, woken by each lake commit.
-  std::unique_ptr<CheckpointStore> store;
-  std::unique_ptr<AlertSink> alerts;
-  SystemClock clock;
-  std::unique_ptr<Orchestrator> orchestrator;
+  std::unique_ptr<OrchestratorHost> host;
   std::unique_ptr<BackgroundOrchestrator> background;
   if (!config.batch_jobs.empty() && config.orchestrator.declared) {
-    store = open_checkpoint_store(config.orchestrator.store, config.lake.path);
-    if (!config.orchestrator.webhook_url.empty())
-      alerts = make_webhook_sink(config.orchestrator.webhook_url);
-    OrchestratorOptions oo;
-    oo.lake_dir = config.lake.path;
-    oo.log = a.quiet ? nullptr : &std::cerr;
-    orchestrator = std::make_unique<Orchestrator>(config, oo, *store, clock, alerts.get());
-    opts.on_commit = [o = orchestrator.get()] { o->notify(); };
-    background = std::make_unique<BackgroundOrchestrator>(*orchestrator);
+    host = std::make_unique<OrchestratorHost>(config, a.quiet ? nullptr : &std::cerr);
+    opts.on_commit = [o = &host->orchestrator()] { o->notify(); };
+    background = std::make_unique<BackgroundOrchestrator>(host->orchestrator());
   }
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
-  if (orchestrator) {
+  if (host) {
     // The stream ended: one last pass over what its final commits brought
     // (unless the user asked to stop).
     background->stop();
-    if (!stop.load()) orchestrator->tick();
+    if (!stop.load()) host->orchestrator().tick();
   }
   std::printf("%s", format_summary(s).c_str());
   return kExitOk;
