@@ -9,34 +9,12 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "sinks/lake/duckdb_handle.h"
 #include "sinks/lake/lake_writer.h"
 
 namespace sluice {
 
 namespace {
-
-struct Db {
-  duckdb_database db = nullptr;
-  duckdb_connection con = nullptr;
-  Db() {
-    if (duckdb_open(nullptr, &db) != DuckDBSuccess || duckdb_connect(db, &con) != DuckDBSuccess) {
-      throw RuntimeError("lake reader: cannot open DuckDB");
-    }
-  }
-  ~Db() {
-    if (con) duckdb_disconnect(&con);
-    if (db) duckdb_close(&db);
-  }
-};
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 // Hour partitions end at hour start + 1 h; other layouts are always read.
 bool partition_may_hold(const std::string& partition, int64_t min_ts) {
@@ -62,7 +40,7 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
     for (const auto& f : entry.files) {
       if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts)) continue;
       if (!files.empty()) files += ",";
-      files += quote(table_dir + "/" + f.path);
+      files += sql_quote(table_dir + "/" + f.path);
     }
   }
   if (files.empty()) return out;
@@ -71,14 +49,14 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
   std::string sql =
       fmt::format("SELECT {} FROM read_parquet([{}]) WHERE \"{}\" >= make_timestamp({}::BIGINT)",
                   cols, files, timestamp_column, min_ts);
-  Db db;
-  duckdb_result res;
-  if (duckdb_query(db.con, sql.c_str(), &res) != DuckDBSuccess) {
-    std::string err = duckdb_result_error(&res);
-    duckdb_destroy_result(&res);
-    throw RuntimeError("lake reader: " + err);
+  DuckDb db(0);  // DuckDB's default thread count
+  DuckResult res;
+  try {
+    db.query(sql, res);
+  } catch (const RuntimeError& e) {
+    throw RuntimeError(std::string("lake reader: ") + e.what());
   }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
+  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(*res.get())) {
     idx_t n = duckdb_data_chunk_get_size(chunk);
     for (size_t c = 0; c < schema.size(); ++c) {
       duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
@@ -114,7 +92,6 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
     }
     duckdb_destroy_data_chunk(&chunk);
   }
-  duckdb_destroy_result(&res);
   return out;
 }
 
