@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include "batch/pg_handle.h"
 #include "batch/quality.h"
 #include "core/error.h"
 
@@ -67,15 +68,6 @@ class DuckDbWarehouse : public Warehouse {
 };
 
 // --- PostgreSQL --------------------------------------------------------------
-
-struct PgConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 
 std::string pg_type(const std::string& duck) {
   if (duck == "BIGINT" || duck == "UBIGINT" || duck == "UINTEGER") return "bigint";

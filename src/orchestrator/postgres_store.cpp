@@ -10,20 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "batch/pg_handle.h"
 #include "core/error.h"
 #include "orchestrator/checkpoint_store.h"
 
 namespace sluice {
 namespace {
-
-struct PgConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 
 // Advisory lock keys (arbitrary constants): schema creation and begin_run.
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7305861201)";
