@@ -437,18 +437,17 @@ void Orchestrator::check_late_sla(const BatchJobConfig& job, bool due) {
 
 void Orchestrator::fire(const std::string& incident, Alert alert) {
   if (!store_.open_incident(incident, alert.text, clock_.now_ms())) return;  // already alerted
-  alert.incident = incident;
-  alert.state = "firing";
-  alert.pipeline = pipeline_.name;
-  say("alert: " + alert.text);
-  std::string error;
-  if (alerts_ && !alerts_->send(alert, error)) say("alert: webhook delivery failed: " + error);
+  deliver(incident, "firing", std::move(alert));
 }
 
 void Orchestrator::resolve(const std::string& incident, Alert alert) {
   if (!store_.close_incident(incident)) return;
+  deliver(incident, "resolved", std::move(alert));
+}
+
+void Orchestrator::deliver(const std::string& incident, const char* state, Alert alert) {
   alert.incident = incident;
-  alert.state = "resolved";
+  alert.state = state;
   alert.pipeline = pipeline_.name;
   say("alert: " + alert.text);
   std::string error;

@@ -108,6 +108,8 @@ class Orchestrator {
   void check_late_sla(const BatchJobConfig& job, bool due);
   void fire(const std::string& incident, Alert alert);
   void resolve(const std::string& incident, Alert alert);
+  // Logs the alert and sends it to the webhook, if any.
+  void deliver(const std::string& incident, const char* state, Alert alert);
   void say(const std::string& line);
   void wait_ms(int64_t ms);
 
