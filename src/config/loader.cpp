@@ -270,12 +270,15 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
            "unknown source type '" + type + "' (file, kafka, generate)");
 
   if (const auto& f = node["file"]) {
-    r.check_keys(f, "source.file", {"path", "follow", "poll_ms"});
+    r.check_keys(f, "source.file", {"path", "follow", "poll_ms", "max_batch_records"});
     if (f["path"]) s.file.path = r.str(f["path"], "source.file.path");
     if (f["follow"]) s.file.follow = r.boolean(f["follow"], "source.file.follow");
     if (f["poll_ms"])
       s.file.follow_poll_ms =
           static_cast<int>(r.integer(f["poll_ms"], "source.file.poll_ms", 1, 60000));
+    if (f["max_batch_records"])
+      s.file.max_batch_records = static_cast<size_t>(
+          r.integer(f["max_batch_records"], "source.file.max_batch_records", 1, 10000000));
   }
   if (const auto& k = node["kafka"]) {
     r.check_keys(k, "source.kafka",

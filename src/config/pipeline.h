@@ -26,6 +26,7 @@ struct FileSourceConfig {
   std::string path;     // file, directory, glob, or "-" for stdin
   bool follow = false;  // keep reading appended data until stopped
   int follow_poll_ms = 200;
+  size_t max_batch_records = 8192;  // lines per batch handed to the parser
 };
 
 struct GenerateSourceConfig {

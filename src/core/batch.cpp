@@ -106,7 +106,6 @@ void Column::append_range(const Column& other, size_t begin, size_t end) {
     const uint32_t to = other.offsets_[end];
     const uint32_t base = static_cast<uint32_t>(chars_.size());
     chars_.insert(chars_.end(), other.chars_.begin() + from, other.chars_.begin() + to);
-    offsets_.reserve(offsets_.size() + (end - begin));
     for (size_t r = begin + 1; r <= end; ++r) offsets_.push_back(base + (other.offsets_[r] - from));
   } else {
     const size_t w = width();

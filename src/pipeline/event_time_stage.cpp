@@ -48,6 +48,25 @@ void gather(const RecordBatch& in, const std::vector<uint32_t>& rows, RecordBatc
   }
 }
 
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string from_hex(std::string_view hex) {
+  auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<char>(digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]));
+  return out;
+}
+
 }  // namespace
 
 EventTimeStage::EventTimeStage(const PipelineConfig& config, const OutputSchema& raw_schema,
@@ -124,6 +143,7 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
     maxima = nlohmann::json::parse(sm->second).get<std::map<std::string, int64_t>>();
   }
   tracker_.restore(maxima, watermark, now_ms);
+  floor_ = watermark;
   if (watermark == kNoWatermark) return;
   int64_t from = watermark;
   if (dedupe_) from = std::min(from, watermark - t.dedupe->horizon_ms * 1000);
@@ -136,10 +156,32 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
     dedupe_->evict(watermark);
   }
   if (window_) {
-    std::vector<uint32_t> all(committed.rows());
-    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    // Rows that were late although their window is still open (their own
+    // stream was ahead of the pipeline watermark) are in the raw table but
+    // not in the window: leave out one committed row per recorded signature.
+    if (auto lo = raw_state.meta.find("late_open"); lo != raw_state.meta.end()) {
+      for (const auto& e : nlohmann::json::parse(lo->second)) {
+        LateOpen& entry = late_open_[from_hex(e.at(0).get<std::string>())];
+        entry.time = e.at(1).get<int64_t>();
+        entry.count = e.at(2).get<int64_t>();
+      }
+    }
+    std::map<std::string, int64_t> skip;
+    for (const auto& [sig, entry] : late_open_) skip[sig] = entry.count;
+    std::vector<uint32_t> rows;
+    rows.reserve(committed.rows());
+    for (uint32_t i = 0; i < committed.rows(); ++i) {
+      if (!skip.empty()) {
+        auto it = skip.find(window_->row_signature(committed, i));
+        if (it != skip.end() && it->second > 0) {
+          --it->second;
+          continue;
+        }
+      }
+      rows.push_back(i);
+    }
     std::vector<uint32_t> closed;  // rows of windows already emitted: expected, ignored
-    window_->add(committed, all, watermark, closed);
+    window_->add(committed, rows, watermark, closed);
   }
 }
 
@@ -147,17 +189,37 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
                              const std::vector<uint32_t>& row_records,
                              std::vector<Reject>& late_rejects, int64_t now_ms) {
   if (!enabled_ || rows.rows() == 0) return;
-  // Per-stream maximum event time, then the watermark.
+  // The watermark each row is judged against: its stream's largest event
+  // time before the row's record minus the delay, in stream order, never
+  // below what was already closed or evicted (floor_). Rows of one record
+  // (flattened) share it. Only afterwards do this batch's rows move the
+  // pipeline watermark.
   const Column& ts = rows.columns[ts_col_];
-  constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
-  std::vector<int64_t> maxima(raw.streams.size(), kNone);
-  for (size_t r = 0; r < rows.rows(); ++r) {
-    if (ts.is_null(r)) continue;
-    int64_t& m = maxima[raw.records[row_records[r]].position.stream];
-    m = std::max(m, ts.int64_at(r));
+  const size_t n = rows.rows();
+  const int64_t delay = tracker_.delay_us();
+  running_max_.resize(raw.streams.size());
+  for (size_t s = 0; s < raw.streams.size(); ++s) {
+    running_max_[s] = tracker_.max_of(raw.streams[s]);
+    if (running_max_[s] == kNoWatermark) tracker_.expect(raw.streams[s], now_ms);
   }
-  for (size_t stream = 0; stream < maxima.size(); ++stream) {
-    if (maxima[stream] != kNone) tracker_.observe(raw.streams[stream], maxima[stream], now_ms);
+  std::vector<int64_t> batch_start = running_max_;
+  row_watermark_.resize(n);
+  for (size_t r = 0; r < n;) {
+    const uint32_t record = row_records[r];
+    size_t end = r + 1;
+    while (end < n && row_records[end] == record) ++end;
+    int64_t& m = running_max_[raw.records[record].position.stream];
+    const int64_t own = m == kNoWatermark ? kNoWatermark : m - delay;
+    const int64_t watermark = std::max(own, floor_);
+    for (size_t k = r; k < end; ++k) {
+      row_watermark_[k] = watermark;
+      if (!ts.is_null(k)) m = std::max(m, ts.int64_at(k));
+    }
+    r = end;
+  }
+  for (size_t s = 0; s < raw.streams.size(); ++s) {
+    if (running_max_[s] != batch_start[s])
+      tracker_.observe(raw.streams[s], running_max_[s], now_ms);
   }
   const int64_t watermark = tracker_.advance(now_ms);
 
@@ -165,11 +227,14 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   keep_.clear();
   if (dedupe_) {
     int64_t before = dedupe_->dropped();
-    dedupe_->filter(rows, keep_);
+    dedupe_->filter(rows, row_watermark_.data(), keep_);
     stats_.duplicates += dedupe_->dropped() - before;
     // Forget keys behind the watermark now, not only at commits: between
     // commits a fast stream would otherwise hold seconds of extra keys.
-    if (watermark != kNoWatermark) dedupe_->evict(watermark);
+    if (watermark != kNoWatermark) {
+      dedupe_->evict(watermark);
+      floor_ = std::max(floor_, watermark);
+    }
     if (keep_.size() != rows.rows()) {
       gather(rows, keep_, *kept_);
       out = &*kept_;
@@ -185,9 +250,22 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
       for (size_t i = from; i < all_.size(); ++i) all_[i] = static_cast<uint32_t>(i);
     }
     all_.resize(out->rows());  // 0, 1, ..., rows - 1
+    const int64_t* watermarks = row_watermark_.data();
+    if (out != &rows) {  // the kept rows' watermarks, in the kept rows' order
+      kept_watermark_.resize(keep_.size());
+      for (size_t i = 0; i < keep_.size(); ++i) kept_watermark_[i] = row_watermark_[keep_[i]];
+      watermarks = kept_watermark_.data();
+    }
     late_.clear();
-    window_->add(*out, all_, watermark, late_);
+    window_->add(*out, all_, watermarks, late_);
     stats_.late_rows += static_cast<int64_t>(late_.size());
+    const Column& out_ts = out->columns[ts_col_];
+    for (uint32_t r : late_) {
+      if (out_ts.is_null(r) || window_->all_closed(out_ts.int64_at(r), floor_)) continue;
+      LateOpen& entry = late_open_[window_->row_signature(*out, r)];
+      entry.time = out_ts.int64_at(r);
+      entry.count++;
+    }
     if (!late_.empty()) {
       switch (config_.transforms.window->late_policy) {
         case LatePolicy::kDrop:
@@ -203,7 +281,7 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
             rej.field = config_.schema.timestamp_field;
             rej.rule = "late";
             rej.message = "event time " + format_iso8601(out->columns[ts_col_].int64_at(r)) +
-                          " is behind the watermark " + format_iso8601(watermark) +
+                          " is behind the watermark " + format_iso8601(watermarks[r]) +
                           " (window closed)";
             late_rejects.push_back(std::move(rej));
           }
@@ -225,6 +303,7 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
   if (!enabled_) return;
   const int64_t watermark = tracker_.advance(now_ms);
   std::map<std::string, std::string> derived_meta{{"raw_seq", std::to_string(raw_seq)}};
+  floor_ = std::max(floor_, watermark);
   if (window_) {
     window_out_->clear();
     size_t n = window_->emit(watermark, now_micros(), *window_out_);
@@ -232,6 +311,15 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
     if (n > 0) {
       window_lake_->append(*window_out_);
       window_lake_->commit({}, {}, derived_meta);
+    }
+    for (auto it = late_open_.begin(); it != late_open_.end();) {
+      it = window_->all_closed(it->second.time, watermark) ? late_open_.erase(it) : std::next(it);
+    }
+    if (!late_open_.empty()) {
+      nlohmann::json open = nlohmann::json::array();
+      for (const auto& [sig, entry] : late_open_)
+        open.push_back(nlohmann::json::array({to_hex(sig), entry.time, entry.count}));
+      meta["late_open"] = open.dump();
     }
   }
   if (late_lake_ && late_lake_->buffered_rows() > 0) late_lake_->commit({}, {}, derived_meta);

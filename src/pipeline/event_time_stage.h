@@ -11,6 +11,13 @@
 // whose raw commit never happened is rolled back at start-up, so no window
 // is lost or emitted twice. This needs one writer per raw table.
 //
+// Event time (ARCHITECTURE.md, "Event time"): each row is judged against
+// the watermark of its own source stream as it stood just before the row's
+// record (the stream's largest earlier event time minus the delay), never
+// one raised by rows after it, and never below what was already emitted or
+// evicted. Lateness and duplicates therefore depend on each stream's order
+// only, not on batch sizes, read speed or how streams interleave.
+//
 // Threading: single-threaded (the runner's writer thread).
 #pragma once
 
@@ -86,6 +93,19 @@ class EventTimeStage {
   std::optional<RecordBatch> kept_;
   std::optional<RecordBatch> late_rows_;
   std::vector<uint32_t> keep_, late_, all_;
+  // Per row of the batch being processed: the watermark it is judged against.
+  std::vector<int64_t> row_watermark_, kept_watermark_, running_max_;
+  // The highest pipeline watermark already applied (windows emitted, dedupe
+  // state evicted): no row can be judged against less.
+  int64_t floor_ = kNoWatermark;
+  // Late rows (in the raw table) whose windows are not emitted yet, by
+  // WindowOperator::row_signature: recorded in each raw commit's meta
+  // ("late_open") so that a restart leaves them out of the rebuilt windows.
+  struct LateOpen {
+    int64_t time = 0;
+    int64_t count = 0;
+  };
+  std::map<std::string, LateOpen> late_open_;
   EventTimeStats stats_;
 };
 

@@ -40,7 +40,8 @@ class BatchSource {
 
 class FileBatchSource final : public BatchSource {
  public:
-  FileBatchSource(const FileSourceConfig& c, const SourceOffsets& resume) : source_(c, resume) {}
+  FileBatchSource(const FileSourceConfig& c, const SourceOffsets& resume)
+      : source_(c, resume, c.max_batch_records) {}
   bool poll(RawBatch& out, int timeout_ms) override { return source_.read(out, timeout_ms); }
 
  private:
@@ -90,6 +91,9 @@ class KafkaBatchSource final : public BatchSource {
       : source_(c, std::move(lookup)) {}
   bool poll(RawBatch& out, int timeout_ms) override {
     source_.poll(out, timeout_ms);
+    // Every assigned partition, with records here or not: the event-time
+    // stage holds the watermark for partitions that have not delivered yet.
+    for (const std::string& stream : source_.assigned()) out.stream_id(stream);
     return true;
   }
   void after_commit(const SourceOffsets& offsets) override { source_.commit_offsets(offsets); }

@@ -33,4 +33,21 @@ TEST(Watermark, NeverGoesBackAndRestores) {
   EXPECT_EQ(r.stream_max().at("a"), 50 * kSec);
 }
 
+// An assigned partition that has not delivered holds the watermark back
+// until it delivers or its idle timeout passes.
+TEST(Watermark, ExpectedStreamHoldsItBackUntilItDeliversOrIdles) {
+  WatermarkTracker w(5 * kSec, /*idle_timeout_ms=*/1000);
+  w.expect("t/1", 0);
+  w.observe("t/0", 100 * kSec, 0);
+  EXPECT_EQ(w.advance(10), kNoWatermark);
+  w.observe("t/1", 50 * kSec, 20);
+  EXPECT_EQ(w.advance(20), 45 * kSec);
+  w.expect("t/2", 30);
+  w.expect("t/1", 30);  // already delivered: no effect
+  EXPECT_EQ(w.advance(500), 45 * kSec);
+  w.observe("t/0", 100 * kSec, 1100);
+  w.observe("t/1", 60 * kSec, 1100);
+  EXPECT_EQ(w.advance(1100), 55 * kSec);  // t/2 silent past the timeout
+}
+
 }  // namespace sluice

@@ -144,4 +144,37 @@ TEST(Window, UnknownColumnsAreRejected) {
   EXPECT_THROW(WindowOperator(cfg, in, 1), std::invalid_argument);
 }
 
+// Each row is judged against its own watermark: a row in the same batch as
+// much later rows is not late because of them.
+TEST(Window, EachRowIsJudgedAgainstItsOwnWatermark) {
+  OutputSchema in = input_schema();
+  WindowOperator op(tumbling(), in, 1);
+  RecordBatch b(in);
+  add(b, "temp", 10 * kSec, 1);   // watermark before it: none
+  add(b, "temp", 500 * kSec, 2);  // watermark before it: 10 s - delay
+  add(b, "temp", 20 * kSec, 3);   // watermark before it: 500 s - 30 s: window [0, 60) closed
+  std::vector<int64_t> wm = {kNoWatermark, -20 * kSec, 470 * kSec};
+  std::vector<uint32_t> late;
+  op.add(b, all(b), wm.data(), late);
+  EXPECT_EQ(late, (std::vector<uint32_t>{2}));
+  EXPECT_EQ(op.open_windows(), 2u);
+  EXPECT_TRUE(op.all_closed(20 * kSec, 60 * kSec));
+  EXPECT_FALSE(op.all_closed(20 * kSec, 59 * kSec));
+}
+
+// Rows with equal event time, group and aggregate inputs share a signature
+// (they are interchangeable for every window); any difference shows.
+TEST(Window, RowSignatureCoversWhatTheWindowsRead) {
+  OutputSchema in = input_schema();
+  WindowOperator op(tumbling(), in, 1);
+  RecordBatch b(in);
+  add(b, "temp", 10 * kSec, 1);
+  add(b, "temp", 10 * kSec, 1);
+  add(b, "temp", 10 * kSec, 2);
+  add(b, "light", 10 * kSec, 1);
+  add(b, "temp", 11 * kSec, 1);
+  EXPECT_EQ(op.row_signature(b, 0), op.row_signature(b, 1));
+  for (size_t r = 2; r < 5; ++r) EXPECT_NE(op.row_signature(b, 0), op.row_signature(b, r)) << r;
+}
+
 }  // namespace sluice

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "transforms/eventtime/watermark.h"
+
 namespace sluice {
 
 Deduper::Deduper(std::vector<int> key_columns, int timestamp_column, int64_t horizon_us)
@@ -32,30 +34,49 @@ int64_t Deduper::time_of(const RecordBatch& in, size_t row) const {
   return c.is_null(row) ? 0 : c.int64_at(row);
 }
 
-void Deduper::filter(const RecordBatch& in, std::vector<uint32_t>& keep) {
+bool Deduper::expired(int64_t time, int64_t watermark) const {
+  return watermark != kNoWatermark && time + horizon_us_ < watermark;
+}
+
+void Deduper::filter(const RecordBatch& in, const int64_t* watermarks,
+                     std::vector<uint32_t>& keep) {
   const size_t n = in.rows();
   for (size_t r = 0; r < n; ++r) {
     key_of(in, r, scratch_);
-    auto [key, inserted] = seen_.insert(scratch_);
-    if (!inserted) {
+    const int64_t t = time_of(in, r);
+    auto [key, inserted] = seen_.insert(scratch_, t);
+    if (inserted) {
+      by_time_.emplace(t, key);
+    } else if (!expired(KeySet::stamp(key), watermarks[r])) {
       ++dropped_;
       continue;
+    } else if (t > KeySet::stamp(key)) {
+      // Expired but not evicted yet: a new first sighting. Stamps only grow,
+      // so the older heap entry is recognised as stale when it surfaces.
+      KeySet::set_stamp(key, t);
+      by_time_.emplace(t, key);
     }
-    by_time_.emplace(time_of(in, r), key);
     keep.push_back(static_cast<uint32_t>(r));
   }
 }
 
 void Deduper::remember(const RecordBatch& in, size_t row) {
   key_of(in, row, scratch_);
-  auto [key, inserted] = seen_.insert(scratch_);
-  if (inserted) by_time_.emplace(time_of(in, row), key);
+  const int64_t t = time_of(in, row);
+  auto [key, inserted] = seen_.insert(scratch_, t);
+  if (inserted) {
+    by_time_.emplace(t, key);
+  } else if (t > KeySet::stamp(key)) {
+    KeySet::set_stamp(key, t);
+    by_time_.emplace(t, key);
+  }
 }
 
 void Deduper::evict(int64_t watermark) {
-  while (!by_time_.empty() && by_time_.top().first + horizon_us_ < watermark) {
-    seen_.erase(by_time_.top().second);
+  while (!by_time_.empty() && expired(by_time_.top().first, watermark)) {
+    const auto [time, key] = by_time_.top();
     by_time_.pop();
+    if (KeySet::stamp(key) == time) seen_.erase(key);  // else a later sighting owns the key
   }
 }
 

@@ -2,6 +2,12 @@
 // State (key -> event time) is evicted once the watermark passes an entry's
 // event time + horizon, so memory stays bounded over an unbounded stream.
 //
+// Whether a row is a duplicate depends only on the rows before it and on the
+// watermark that held when it arrived (its own, passed per row): a key whose
+// entry is older than that watermark - horizon counts as unseen, whether or
+// not eviction has run yet. So batch boundaries and eviction timing never
+// change the answer.
+//
 // Threading: single-threaded (the runner's writer thread).
 #pragma once
 
@@ -21,7 +27,9 @@ class Deduper {
 
   // Appends to `keep` the rows of `in` to keep (first sightings), in order.
   // Rows already seen within the horizon are counted in dropped().
-  void filter(const RecordBatch& in, std::vector<uint32_t>& keep);
+  // `watermarks[r]` is the watermark row r is judged against (kNoWatermark:
+  // none yet); an entry with event time + horizon < it has expired.
+  void filter(const RecordBatch& in, const int64_t* watermarks, std::vector<uint32_t>& keep);
   // Records row `row` as seen without checking (rebuilding state).
   void remember(const RecordBatch& in, size_t row);
   // Forgets entries with event time + horizon < watermark.
@@ -31,6 +39,7 @@ class Deduper {
   int64_t dropped() const { return dropped_; }
 
  private:
+  bool expired(int64_t time, int64_t watermark) const;
   void key_of(const RecordBatch& in, size_t row, std::string& key) const;
   int64_t time_of(const RecordBatch& in, size_t row) const;
 

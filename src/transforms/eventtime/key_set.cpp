@@ -8,6 +8,7 @@ namespace sluice {
 struct KeySet::Key {
   uint32_t length;
   uint32_t chunk;  // sequence number of the arena chunk holding it
+  int64_t stamp;   // the caller's value (dedupe: event time of the sighting it keeps)
   // followed by `length` bytes
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
   std::string_view view() const { return {bytes(), length}; }
@@ -45,7 +46,7 @@ bool KeySet::contains(std::string_view key) const {
   return slots_[find_slot(key, hash_of(key))].key != nullptr;
 }
 
-std::pair<const KeySet::Key*, bool> KeySet::insert(std::string_view key) {
+std::pair<const KeySet::Key*, bool> KeySet::insert(std::string_view key, int64_t stamp) {
   const uint64_t hash = hash_of(key);
   size_t i = find_slot(key, hash);
   if (slots_[i].key != nullptr) return {slots_[i].key, false};
@@ -54,9 +55,18 @@ std::pair<const KeySet::Key*, bool> KeySet::insert(std::string_view key) {
     i = find_slot(key, hash);
   }
   Key* stored = store(key);
+  stored->stamp = stamp;
   slots_[i] = Slot{hash, stored};
   ++size_;
   return {stored, true};
+}
+
+int64_t KeySet::stamp(const Key* key) {
+  return key->stamp;
+}
+
+void KeySet::set_stamp(const Key* key, int64_t stamp) {
+  const_cast<Key*>(key)->stamp = stamp;
 }
 
 void KeySet::erase(const Key* key) {

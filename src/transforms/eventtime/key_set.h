@@ -1,5 +1,5 @@
 // A compact set of byte-string keys for dedupe state: keys live in a chunked
-// arena (8-byte header + bytes, no allocation per key), indexed by an
+// arena (16-byte header with a caller stamp + bytes, no allocation per key), indexed by an
 // open-addressing hash table of 16-byte slots (linear probing, backward-shift
 // erase). About 100 bytes per key of 40 bytes, a third less than a node-based
 // unordered_map of strings, and no allocator traffic per key. Keys are erased
@@ -27,8 +27,12 @@ class KeySet {
   KeySet(const KeySet&) = delete;
   KeySet& operator=(const KeySet&) = delete;
 
-  // Inserts `key` if absent. Returns the stored key and whether it was new.
-  std::pair<const Key*, bool> insert(std::string_view key);
+  // Inserts `key` with `stamp` if absent. Returns the stored key and whether
+  // it was new (an existing key keeps its stamp).
+  std::pair<const Key*, bool> insert(std::string_view key, int64_t stamp = 0);
+  // The value stored with a key (the deduper keeps an event time there).
+  static int64_t stamp(const Key* key);
+  static void set_stamp(const Key* key, int64_t stamp);
   // Removes a key returned by insert().
   void erase(const Key* key);
   bool contains(std::string_view key) const;

@@ -8,6 +8,12 @@ void WatermarkTracker::observe(const std::string& stream, int64_t max_event_us, 
   auto [it, inserted] = max_.try_emplace(stream, max_event_us);
   if (!inserted) it->second = std::max(it->second, max_event_us);
   last_seen_ms_[stream] = now_ms;
+  expected_since_ms_.erase(stream);
+}
+
+void WatermarkTracker::expect(const std::string& stream, int64_t now_ms) {
+  if (max_.count(stream)) return;
+  expected_since_ms_.try_emplace(stream, now_ms);
 }
 
 void WatermarkTracker::restore(const std::map<std::string, int64_t>& stream_max, int64_t watermark,
@@ -21,6 +27,9 @@ void WatermarkTracker::restore(const std::map<std::string, int64_t>& stream_max,
 
 int64_t WatermarkTracker::advance(int64_t now_ms) {
   if (max_.empty()) return watermark_;
+  for (const auto& [s, since] : expected_since_ms_) {
+    if (now_ms - since <= idle_timeout_ms_) return watermark_;  // still waiting for its first row
+  }
   int64_t active_min = std::numeric_limits<int64_t>::max();
   int64_t overall_max = std::numeric_limits<int64_t>::min();
   bool any_active = false;

@@ -33,8 +33,19 @@ double numeric_at(const Column& c, size_t row) {
   return 0;
 }
 
-int64_t floor_div(int64_t a, int64_t b) {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
+void append_value(const Column& col, size_t row, std::string& out) {
+  if (col.is_null(row)) {
+    out.push_back('\0');
+  } else if (col.type() == ColumnType::kString) {
+    std::string_view v = col.string_at(row);
+    uint32_t n = static_cast<uint32_t>(v.size());
+    out.push_back('\1');
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(v);
+  } else {
+    out.push_back('\1');
+    out.append(reinterpret_cast<const char*>(col.fixed_data() + row * col.width()), col.width());
+  }
 }
 
 // DuckDB quantile_cont: linear interpolation at position q * (n - 1).
@@ -85,24 +96,19 @@ WindowOperator::WindowOperator(const WindowConfig& config, const OutputSchema& i
   groups_ = RecordBatch(group_schema_);
 }
 
+std::string WindowOperator::row_signature(const RecordBatch& in, size_t row) const {
+  std::string sig;
+  append_value(in.columns[ts_], row, sig);
+  for (int c : group_cols_) append_value(in.columns[c], row, sig);
+  for (int c : agg_cols_) {
+    if (c >= 0) append_value(in.columns[c], row, sig);
+  }
+  return sig;
+}
+
 uint32_t WindowOperator::group_id(const RecordBatch& in, size_t row) {
   scratch_.clear();
-  for (int c : group_cols_) {
-    const Column& col = in.columns[c];
-    if (col.is_null(row)) {
-      scratch_.push_back('\0');
-    } else if (col.type() == ColumnType::kString) {
-      std::string_view v = col.string_at(row);
-      uint32_t n = static_cast<uint32_t>(v.size());
-      scratch_.push_back('\1');
-      scratch_.append(reinterpret_cast<const char*>(&n), sizeof n);
-      scratch_.append(v);
-    } else {
-      scratch_.push_back('\1');
-      scratch_.append(reinterpret_cast<const char*>(col.fixed_data() + row * col.width()),
-                      col.width());
-    }
-  }
+  for (int c : group_cols_) append_value(in.columns[c], row, scratch_);
   auto [it, inserted] = group_index_.try_emplace(scratch_, static_cast<uint32_t>(groups_.rows()));
   if (inserted) {
     for (size_t i = 0; i < group_cols_.size(); ++i)
@@ -135,8 +141,15 @@ void WindowOperator::accumulate(Acc& acc, const RecordBatch& in, size_t row) {
 
 void WindowOperator::add(const RecordBatch& in, const std::vector<uint32_t>& rows,
                          int64_t watermark, std::vector<uint32_t>& late) {
+  std::vector<int64_t> watermarks(in.rows(), watermark);
+  add(in, rows, watermarks.data(), late);
+}
+
+void WindowOperator::add(const RecordBatch& in, const std::vector<uint32_t>& rows,
+                         const int64_t* watermarks, std::vector<uint32_t>& late) {
   const Column& ts = in.columns[ts_];
   for (uint32_t r : rows) {
+    const int64_t watermark = watermarks[r];
     if (ts.is_null(r)) {
       late.push_back(r);  // no event time: no window can take it
       continue;

@@ -31,7 +31,13 @@ class WindowOperator {
   const OutputSchema& output_schema() const { return out_schema_; }
 
   // Adds the selected rows of `in` to their open windows. Rows whose every
-  // window has closed (end + lateness <= watermark) go to `late` instead.
+  // window has closed (end + lateness <= the row's watermark) go to `late`
+  // instead. `watermarks[r]` is the watermark row r of `in` is judged
+  // against: the one that held before it arrived, so a row is never made
+  // late by rows that came after it.
+  void add(const RecordBatch& in, const std::vector<uint32_t>& rows, const int64_t* watermarks,
+           std::vector<uint32_t>& late);
+  // The same with one watermark for every row (rebuilding state).
   void add(const RecordBatch& in, const std::vector<uint32_t>& rows, int64_t watermark,
            std::vector<uint32_t>& late);
   // Moves every window with end + lateness <= watermark into `out` (built on
@@ -39,6 +45,15 @@ class WindowOperator {
   size_t emit(int64_t watermark, int64_t processing_time, RecordBatch& out);
 
   size_t open_windows() const { return windows_.size(); }
+  // True if every window holding event time `t` is closed at `watermark`.
+  // (The latest of them, starting at the slide boundary at or before t, ends last.)
+  bool all_closed(int64_t t, int64_t watermark) const {
+    return closed(floor_div(t, slide_us_) * slide_us_, watermark);
+  }
+  // The values of row `row` that the windows read (event time, group
+  // columns, aggregate inputs) as bytes: rows with equal signatures are
+  // interchangeable for every window result.
+  std::string row_signature(const RecordBatch& in, size_t row) const;
   // Earliest window start that a row with event time >= this may still join,
   // for rebuilding state: rows older than this belong to closed windows.
   int64_t rebuild_from(int64_t watermark) const;
@@ -50,6 +65,7 @@ class WindowOperator {
     std::vector<int64_t> n;                   // non-null inputs per aggregate
     std::vector<std::vector<double>> values;  // quantile inputs
   };
+  static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
   uint32_t group_id(const RecordBatch& in, size_t row);
   void accumulate(Acc& acc, const RecordBatch& in, size_t row);
   bool closed(int64_t start, int64_t watermark) const {
