@@ -25,7 +25,8 @@ Input make_input(int events) {
   for (int i = 0; i < events; ++i) {
     nlohmann::json e;
     e["session_id"] = "s-" + std::to_string(i % 97);
-    e["page_url"] = "https://shop.example.com/p/" + std::to_string(i % 13);
+    // Paths (as in seed 000's sample) and full URLs are both page_urls.
+    e["page_url"] = (i % 2 ? "/product/p" : "https://shop.example.com/p/") + std::to_string(i % 13);
     e["timestamp"] =
         "2025-01-0" + std::to_string(1 + i % 3) + "T1" + std::to_string(i % 10) + ":00:00.000Z";
     if (i % 7 != 0) {
@@ -37,9 +38,8 @@ Input make_input(int events) {
     int actions = i % 5;  // 0..4; 0 keeps one row
     nlohmann::json list = nlohmann::json::array();
     for (int a = 0; a < actions; ++a) {
-      list.push_back({{"action", "click"},
-                      {"target", "#b" + std::to_string(a)},
-                      {"time", "2025-01-01T10:00:01Z"}});
+      list.push_back(
+          {{"action", "click"}, {"target", "#b" + std::to_string(a)}, {"time", 1650 + 100 * a}});
     }
     if (actions > 0 || i % 2 == 0) e["user_actions"] = list;
     in.expected_rows += std::max(1, actions);
