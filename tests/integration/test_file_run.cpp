@@ -179,6 +179,32 @@ TEST(Cli, GenerateIsReproducible) {
   ASSERT_EQ(la.size(), 1000u);
   EXPECT_EQ(la, lb);
   EXPECT_EQ(run_sluice({"generate", "weather", "--count", "1"}), 2);
+
+  // --spread: a backfill over 72 hours, reproducible too.
+  for (const std::string& path : {a, b}) {
+    ASSERT_EQ(run_sluice({"generate", "clickstream", "--count", "3000", "--seed", "7", "--spread",
+                          "backfill:72", "--output", path}),
+              0);
+  }
+  EXPECT_EQ(read_lines(a), read_lines(b));
+  Duck duck;
+  const std::string events = "read_json('" + a + "', columns = {\"timestamp\": 'TIMESTAMP'})";
+  EXPECT_EQ(duck.scalar("SELECT count(DISTINCT date_trunc('hour', \"timestamp\")) FROM " + events),
+            72);
+  EXPECT_EQ(run_sluice({"generate", "iot", "--count", "1", "--spread", "hourly"}), 2);
+
+  // IoT producers retry: 2% duplicate events unless --duplicates says otherwise.
+  auto duplicate_ids = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"generate", "iot", "--count", "5000", "--output", a};
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_EQ(run_sluice(args), 0);
+    return duck.scalar("SELECT count(*) - count(DISTINCT event_id) FROM read_json('" + a +
+                       "', columns = {event_id: 'VARCHAR'})");
+  };
+  int64_t by_default = duplicate_ids({});
+  EXPECT_GT(by_default, 50);  // ~100
+  EXPECT_LT(by_default, 150);
+  EXPECT_EQ(duplicate_ids({"--duplicates", "0"}), 0);
 }
 
 }  // namespace
