@@ -230,6 +230,15 @@ TEST(Demo, LandsDataAndRunsTheBatchJobs) {
       duck.scalar("SELECT sum(events) FROM read_parquet('" + lake + "/page_metrics/**/*.parquet')"),
       events);
   EXPECT_NE(out.find("page_metrics   succeeded"), std::string::npos) << out;
+  // Seed-shaped pages: paths, and the product pages join the product master.
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                        "/page_metrics/**/*.parquet') WHERE NOT starts_with(page_url, '/')"),
+            0);
+  EXPECT_GT(duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                        "/sales_gold/**/*.parquet') WHERE page_url = '/product/playstation5' AND "
+                        "product_id = 'P100'"),
+            0);
+  EXPECT_NE(out.find("/product/playstation5"), std::string::npos) << out;  // a top page
   std::string verify;
   EXPECT_EQ(run_sluice({"lake", "verify", lake + "/clickstream"}, &verify), 0) << verify;
 
