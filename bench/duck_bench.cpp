@@ -119,9 +119,9 @@ std::string peer_sql(const std::string& family, const std::string& input, const 
            quote(input) +
            ", columns = {session_id: 'VARCHAR', page_url: 'VARCHAR', \"timestamp\": 'TIMESTAMP', "
            "TTI: 'DOUBLE', TTAR: 'DOUBLE', user_actions: 'STRUCT(action VARCHAR, target VARCHAR, "
-           "\"time\" TIMESTAMP)[]'}) "
+           "\"time\" BIGINT)[]'}) "
            "WHERE session_id IS NOT NULL AND length(session_id) <= 128 AND page_url IS NOT NULL "
-           "AND length(page_url) <= 2048 AND regexp_full_match(page_url, 'https?://\\S+') "
+           "AND length(page_url) <= 2048 AND regexp_full_match(page_url, '/\\S*|https?://\\S+') "
            "AND \"timestamp\" IS NOT NULL AND (TTI IS NULL OR TTI >= 0) AND (TTAR IS NULL OR TTAR "
            ">= 0)))"
            ") TO " +

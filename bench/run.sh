@@ -5,9 +5,12 @@
 #
 #   bash bench/run.sh [--events N] [--runs N] [--big] [--no-files] [--no-kafka] [--no-latency]
 #                     [--kafka-events N] [--kafka-partitions N] [--work DIR]
+#                     [--spread single|live|backfill:H]
 #
 # Environment equivalents: EVENTS, RUNS, BIG=1, FILES=0, KAFKA=0, LATENCY=0,
-# KAFKA_EVENTS, KAFKA_PARTITIONS, WORK.
+# KAFKA_EVENTS, KAFKA_PARTITIONS, WORK, SPREAD.
+# --spread: event-time spread of the generated inputs (sluice generate
+# --spread); default the generator's (live; single for iot).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +26,7 @@ KAFKA_PRODUCE_RATE=${KAFKA_PRODUCE_RATE:-25000}
 LATENCY_RATE=${LATENCY_RATE:-20000}
 LATENCY_SECONDS=${LATENCY_SECONDS:-15}
 WORK=${WORK:-/tmp/sluice-bench}
+SPREAD=${SPREAD:-}
 SEED=42
 
 while [ $# -gt 0 ]; do
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --kafka-events) KAFKA_EVENTS=$2; shift 2 ;;
     --kafka-partitions) KAFKA_PARTITIONS=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    --spread) SPREAD=$2; shift 2 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +80,7 @@ input_for() {  # family count -> path (generated once, cached by family/count/se
   # IoT producers retry: the family's mix has 2% duplicate events.
   local extra=() tag=""
   if [ "$1" = iot ]; then extra=(--duplicates 2); tag="-d2"; fi
+  if [ -n "$SPREAD" ]; then extra+=(--spread "$SPREAD"); tag="$tag-${SPREAD/:/}"; else tag="$tag-default"; fi
   local f="$WORK/$1-$2-s$SEED$tag.ndjson"
   if [ ! -s "$f" ]; then
     echo "== generate $2 $1 events -> $f" >&2

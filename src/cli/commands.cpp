@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "config/loader.h"
+
 namespace sluice::cli {
 
 Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
@@ -43,9 +45,18 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   gen->add_option("--count", generate_.count, "number of events")->capture_default_str();
   gen->add_option("--rate", generate_.rate, "events per second (0: as fast as possible)");
   gen->add_option("--duplicates", generate_.duplicates,
-                  "percent of events repeated (producer retries)");
+                  "percent of events repeated (producer retries); default 2 for iot, else 0");
   gen->add_option("--malformed", generate_.malformed, "percent of malformed events");
-  gen->add_option("--late", generate_.late, "percent of late (out-of-order) events");
+  gen->add_option("--late", generate_.late,
+                  "percent of late events, 1..5 minutes behind the stream");
+  gen->add_option("--spread", generate_.spread,
+                  "event-time spread: single (in order, one hour), live (95% in the current "
+                  "hour, 5% in the 24 hours before), backfill:H (uniform over H hours, "
+                  "shuffled); default live, single for iot")
+      ->check([](const std::string& v) {
+        return parse_time_spread(v) ? std::string()
+                                    : std::string("expected single, live or backfill:HOURS");
+      });
   gen->add_option("--seed", generate_.seed, "random seed (same seed, same events)")
       ->capture_default_str();
   gen->add_option("--start", generate_.start, "index of the first event (resume a sequence)");

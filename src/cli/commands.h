@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,9 @@ struct GenerateArgs {
   std::string family;
   int64_t count = 1000;
   double rate = 0;
-  double duplicates = 0, malformed = 0, late = 0;
+  std::optional<double> duplicates;  // unset: the family's default (2 for iot, else 0)
+  double malformed = 0, late = 0;
+  std::string spread;  // single | live | backfill:H; empty: the family's default
   uint64_t seed = 1;
   int64_t start = 0;
   std::string output = "-";

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "config/loader.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "sources/generate/generator.h"
@@ -32,9 +33,13 @@ int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop) {
   GeneratorOptions o;
   o.family = a.family;
   o.seed = a.seed;
-  o.duplicates_pct = a.duplicates;
+  o.duplicates_pct = a.duplicates.value_or(default_duplicates_pct(a.family));
   o.malformed_pct = a.malformed;
   o.late_pct = a.late;
+  if (!a.spread.empty()) {
+    o.spread = parse_time_spread(a.spread);
+    if (!o.spread) throw CLI::ValidationError("--spread", "expected single, live or backfill:H");
+  }
   Generator gen(o);
 
   std::unique_ptr<KafkaProducer> producer;

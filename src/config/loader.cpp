@@ -307,7 +307,7 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
   }
   if (const auto& g = node["generate"]) {
     r.check_keys(g, "source.generate",
-                 {"family", "count", "rate", "duplicates", "malformed", "late", "seed"});
+                 {"family", "count", "rate", "duplicates", "malformed", "late", "seed", "spread"});
     if (g["family"]) s.generate.family = r.str(g["family"], "source.generate.family");
     if (g["count"]) s.generate.count = r.integer(g["count"], "source.generate.count", 0, INT64_MAX);
     if (g["rate"]) s.generate.rate = r.number(g["rate"], "source.generate.rate");
@@ -319,6 +319,13 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
     if (g["seed"])
       s.generate.seed =
           static_cast<uint64_t>(r.integer(g["seed"], "source.generate.seed", 0, INT64_MAX));
+    if (g["spread"]) {
+      s.generate.spread = parse_time_spread(r.str(g["spread"], "source.generate.spread"));
+      if (!s.generate.spread) {
+        r.fail(g["spread"], "source.generate.spread",
+               "expected single, live or backfill:HOURS (1..87600)");
+      }
+    }
   }
   switch (s.type) {
     case SourceType::kFile:
@@ -1018,6 +1025,22 @@ std::pair<std::string, std::string> parse_override(const std::string& text) {
     throw ConfigError("--set", 0, text, "expected KEY=VALUE");
   }
   return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::optional<TimeSpread> parse_time_spread(std::string_view text) {
+  if (text == "single") return TimeSpread{TimeSpread::Kind::kSingle, 0};
+  if (text == "live") return TimeSpread{TimeSpread::Kind::kLive, 0};
+  constexpr std::string_view kBackfill = "backfill:";
+  if (!text.starts_with(kBackfill)) return std::nullopt;
+  std::string_view digits = text.substr(kBackfill.size());
+  if (digits.empty() || digits.size() > 5) return std::nullopt;
+  int64_t hours = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    hours = hours * 10 + (c - '0');
+  }
+  if (hours < 1 || hours > 87600) return std::nullopt;
+  return TimeSpread{TimeSpread::Kind::kBackfill, hours};
 }
 
 PipelineConfig load_pipeline_from_string(const std::string& yaml, const std::string& name,

@@ -2,7 +2,9 @@
 // ConfigError naming the file, the line and the key; unknown keys are errors.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +22,10 @@ PipelineConfig load_pipeline_from_string(const std::string& yaml, const std::str
 
 // Splits "a.b=c" into {"a.b", "c"}; throws ConfigError on a malformed one.
 std::pair<std::string, std::string> parse_override(const std::string& text);
+
+// Parses a generator spread: "single", "live" or "backfill:H" with H whole
+// hours in 1..87600 (see TimeSpread). nullopt when malformed.
+std::optional<TimeSpread> parse_time_spread(std::string_view text);
 
 // Expands ${VAR} and ${VAR:-default}; throws std::invalid_argument naming an
 // unset variable without a default.

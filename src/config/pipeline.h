@@ -29,14 +29,32 @@ struct FileSourceConfig {
   size_t max_batch_records = 8192;  // lines per batch handed to the parser
 };
 
+// How generated events spread over event time (source.generate.spread,
+// `sluice generate --spread`):
+//   single       event time follows the event index (plus a few ms of jitter):
+//                in order, within one hour for up to 3.6M events
+//   live         95% like single (the current hour); 5% at a uniform time in
+//                the 24 hours before the current hour (late arrivals)
+//   backfill:H   uniform over the H hours from the start time, arriving shuffled
+struct TimeSpread {
+  enum class Kind { kSingle, kLive, kBackfill };
+  Kind kind = Kind::kSingle;
+  int64_t hours = 0;  // kBackfill: 1..87600
+  bool operator==(const TimeSpread&) const = default;
+};
+
 struct GenerateSourceConfig {
   std::string family;      // clickstream | user_events | iot
   int64_t count = 100000;  // 0 = unbounded
   double rate = 0;         // events per second, 0 = as fast as possible
-  double duplicates_pct = 0;
+  // Unset: the family's default (2% for iot, whose producers retry; else 0).
+  std::optional<double> duplicates_pct;
   double malformed_pct = 0;
   double late_pct = 0;
   uint64_t seed = 1;
+  // Unset: the family's default (live for clickstream and user_events, single
+  // for iot, which stays in order within a few ms).
+  std::optional<TimeSpread> spread;
 };
 
 enum class SourceType { kFile, kKafka, kGenerate };

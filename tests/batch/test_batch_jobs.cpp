@@ -37,7 +37,7 @@ std::string click_json(const ClickEvent& e, int id) {
   j += ",\"TTAR\":" + std::to_string(e.ttar) + ",\"user_actions\":[";
   for (int a = 0; a < e.actions; ++a) {
     j += std::string(a ? "," : "") + "{\"action\":\"click\",\"target\":\"#b" + std::to_string(a) +
-         "\",\"time\":\"" + e.ts + "\"}";
+         "\",\"time\":" + std::to_string(1000 + a) + "}";
   }
   return j + "]}\n";
 }
@@ -199,15 +199,15 @@ TEST_F(BatchJobs, FailedQualityCheckPublishesNothing) {
 }
 
 TEST_F(BatchJobs, SalesGoldJoinsReferenceData) {
-  // A product page of the shipped product master.
+  // A product page of the shipped product master: a path, as in seed 000.
   std::vector<ClickEvent> events = {
-      {"products/playstation-5", "2025-01-01T10:00:00Z", 100, 10, 1},
-      {"products/playstation-5", "2025-01-01T10:30:00Z", 200, 20, 0},
+      {"product/playstation5", "2025-01-01T10:00:00Z", 100, 10, 1},
+      {"product/playstation5", "2025-01-01T10:30:00Z", 200, 20, 0},
   };
   std::string ndjson;
   for (size_t i = 0; i < events.size(); ++i) {
     std::string j = click_json(events[i], int(i));
-    j.replace(j.find("https://x.test/"), 15, "https://shop.example.com/");
+    j.replace(j.find("https://x.test/"), 15, "/");
     ndjson += j;
   }
   batchtest::ingest("clickstream", ndjson, lake());

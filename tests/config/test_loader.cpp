@@ -166,5 +166,32 @@ TEST(Config, LakeEncoderKeys) {
   EXPECT_EQ(e.key(), "sink.lake.max_open_files");
 }
 
+TEST(Config, GenerateSpread) {
+  using Kind = TimeSpread::Kind;
+  EXPECT_EQ(parse_time_spread("single"), (TimeSpread{Kind::kSingle, 0}));
+  EXPECT_EQ(parse_time_spread("live"), (TimeSpread{Kind::kLive, 0}));
+  EXPECT_EQ(parse_time_spread("backfill:72"), (TimeSpread{Kind::kBackfill, 72}));
+  EXPECT_EQ(parse_time_spread("backfill:87600"), (TimeSpread{Kind::kBackfill, 87600}));
+  for (const char* bad : {"", "Live", "backfill", "backfill:", "backfill:0", "backfill:87601",
+                          "backfill:-1", "backfill:7x", "backfill:123456", "single "}) {
+    EXPECT_FALSE(parse_time_spread(bad).has_value()) << bad;
+  }
+
+  const ConfigOverrides generate = {{"source.type", "generate"},
+                                    {"source.generate", "{family: iot, spread: 'backfill:24'}"}};
+  PipelineConfig c = load_pipeline_from_string(kMinimal, "p.yaml", generate);
+  EXPECT_EQ(c.source.generate.spread, (TimeSpread{Kind::kBackfill, 24}));
+  EXPECT_FALSE(c.source.generate.duplicates_pct.has_value());  // the family's default
+  c = load_pipeline_from_string(
+      kMinimal, "p.yaml",
+      {{"source.type", "generate"}, {"source.generate", "{family: iot, duplicates: 0}"}});
+  EXPECT_FALSE(c.source.generate.spread.has_value());
+  EXPECT_EQ(c.source.generate.duplicates_pct, 0);
+  ConfigError e = expect_error(kMinimal, {{"source.type", "generate"},
+                                          {"source.generate", "{family: iot, spread: hourly}"}});
+  EXPECT_EQ(e.key(), "source.generate.spread");
+  EXPECT_NE(std::string(e.what()).find("backfill:HOURS"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace sluice

@@ -25,7 +25,8 @@ Input make_input(int events) {
   for (int i = 0; i < events; ++i) {
     nlohmann::json e;
     e["session_id"] = "s-" + std::to_string(i % 97);
-    e["page_url"] = "https://shop.example.com/p/" + std::to_string(i % 13);
+    // Paths (as in seed 000's sample) and full URLs are both page_urls.
+    e["page_url"] = (i % 2 ? "/product/p" : "https://shop.example.com/p/") + std::to_string(i % 13);
     e["timestamp"] =
         "2025-01-0" + std::to_string(1 + i % 3) + "T1" + std::to_string(i % 10) + ":00:00.000Z";
     if (i % 7 != 0) {
@@ -37,9 +38,8 @@ Input make_input(int events) {
     int actions = i % 5;  // 0..4; 0 keeps one row
     nlohmann::json list = nlohmann::json::array();
     for (int a = 0; a < actions; ++a) {
-      list.push_back({{"action", "click"},
-                      {"target", "#b" + std::to_string(a)},
-                      {"time", "2025-01-01T10:00:01Z"}});
+      list.push_back(
+          {{"action", "click"}, {"target", "#b" + std::to_string(a)}, {"time", 1650 + 100 * a}});
     }
     if (actions > 0 || i % 2 == 0) e["user_actions"] = list;
     in.expected_rows += std::max(1, actions);
@@ -179,6 +179,32 @@ TEST(Cli, GenerateIsReproducible) {
   ASSERT_EQ(la.size(), 1000u);
   EXPECT_EQ(la, lb);
   EXPECT_EQ(run_sluice({"generate", "weather", "--count", "1"}), 2);
+
+  // --spread: a backfill over 72 hours, reproducible too.
+  for (const std::string& path : {a, b}) {
+    ASSERT_EQ(run_sluice({"generate", "clickstream", "--count", "3000", "--seed", "7", "--spread",
+                          "backfill:72", "--output", path}),
+              0);
+  }
+  EXPECT_EQ(read_lines(a), read_lines(b));
+  Duck duck;
+  const std::string events = "read_json('" + a + "', columns = {\"timestamp\": 'TIMESTAMP'})";
+  EXPECT_EQ(duck.scalar("SELECT count(DISTINCT date_trunc('hour', \"timestamp\")) FROM " + events),
+            72);
+  EXPECT_EQ(run_sluice({"generate", "iot", "--count", "1", "--spread", "hourly"}), 2);
+
+  // IoT producers retry: 2% duplicate events unless --duplicates says otherwise.
+  auto duplicate_ids = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"generate", "iot", "--count", "5000", "--output", a};
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_EQ(run_sluice(args), 0);
+    return duck.scalar("SELECT count(*) - count(DISTINCT event_id) FROM read_json('" + a +
+                       "', columns = {event_id: 'VARCHAR'})");
+  };
+  int64_t by_default = duplicate_ids({});
+  EXPECT_GT(by_default, 50);  // ~100
+  EXPECT_LT(by_default, 150);
+  EXPECT_EQ(duplicate_ids({"--duplicates", "0"}), 0);
 }
 
 }  // namespace
@@ -204,6 +230,15 @@ TEST(Demo, LandsDataAndRunsTheBatchJobs) {
       duck.scalar("SELECT sum(events) FROM read_parquet('" + lake + "/page_metrics/**/*.parquet')"),
       events);
   EXPECT_NE(out.find("page_metrics   succeeded"), std::string::npos) << out;
+  // Seed-shaped pages: paths, and the product pages join the product master.
+  EXPECT_EQ(duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                        "/page_metrics/**/*.parquet') WHERE NOT starts_with(page_url, '/')"),
+            0);
+  EXPECT_GT(duck.scalar("SELECT count(*) FROM read_parquet('" + lake +
+                        "/sales_gold/**/*.parquet') WHERE page_url = '/product/playstation5' AND "
+                        "product_id = 'P100'"),
+            0);
+  EXPECT_NE(out.find("/product/playstation5"), std::string::npos) << out;  // a top page
   std::string verify;
   EXPECT_EQ(run_sluice({"lake", "verify", lake + "/clickstream"}, &verify), 0) << verify;
 

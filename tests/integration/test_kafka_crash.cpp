@@ -97,8 +97,10 @@ TEST(KafkaCrash, SigkillAtRandomMomentsLosesAndDuplicatesNothing) {
   }
   ASSERT_FALSE(brokers.empty()) << file_text(broker_out);
   const std::string gen_out = dir.path() + "/generate.out";
+  // --duplicates 0: every produced event is distinct (IoT defaults to 2%
+  // producer retries, which the pipeline's dedupe would drop).
   Child generator({"generate", "iot", "--count", "200000", "--rate", "1000", "--seed", "11",
-                   "--output", "kafka://" + brokers + "/iot"},
+                   "--duplicates", "0", "--output", "kafka://" + brokers + "/iot"},
                   gen_out);
 
   std::mt19937 rng(20261121);

@@ -20,6 +20,8 @@ TEST(SanitizePartitionValue, KeepsSafeCharacters) {
 TEST(SanitizePartitionValue, EncodesPathSeparatorsAndSpecials) {
   EXPECT_EQ(sanitize_partition_value("../"), "..%2F");
   EXPECT_EQ(sanitize_partition_value("/etc"), "%2Fetc");
+  // A page path (seed 000's page_url) stays one directory level.
+  EXPECT_EQ(sanitize_partition_value("/product/playstation5"), "%2Fproduct%2Fplaystation5");
   EXPECT_EQ(sanitize_partition_value("a\\b"), "a%5Cb");
   EXPECT_EQ(sanitize_partition_value("k=v"), "k%3Dv");
   EXPECT_EQ(sanitize_partition_value("100%"), "100%25");

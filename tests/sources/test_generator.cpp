@@ -1,7 +1,9 @@
-// Generator tests: determinism and resumability, family distributions,
-// duplicates, malformed events and event-time progression.
+// Generator tests: determinism and resumability, the seeds' shapes and
+// distributions per family, duplicates, malformed events, event-time
+// progression and spreads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -42,6 +44,17 @@ bool is_iso(const json& v) {
   return v.is_string() && parse_iso8601(v.get<std::string>()).has_value();
 }
 
+// The seeds' timestamp shapes: "2024-04-20T14:35:21Z" (clickstream, seed 000),
+// "2025-01-10T10:00:00" (user events, seed 003, no zone), and
+// "2025-11-08T18:23:45.123Z" (IoT, seed 004).
+bool seed_timestamp(const std::string& family, const json& v) {
+  if (!is_iso(v)) return false;
+  const std::string s = v.get<std::string>();
+  if (family == "clickstream") return s.size() == 20 && s.back() == 'Z';
+  if (family == "user_events") return s.size() == 19 && s.find_first_of("Z+") == std::string::npos;
+  return s.size() == 24 && s[19] == '.' && s.back() == 'Z';
+}
+
 bool in_set(const json& v, std::initializer_list<const char*> allowed) {
   if (!v.is_string()) return false;
   for (const char* a : allowed) {
@@ -59,31 +72,37 @@ bool valid_event(const std::string& family, const std::string& line) {
     return false;  // truncated, not JSON, or invalid UTF-8
   }
   if (!j.is_object()) return false;
-  if (!j.contains("timestamp") || !is_iso(j["timestamp"])) return false;
+  if (!j.contains("timestamp") || !seed_timestamp(family, j["timestamp"])) return false;
   if (family == "clickstream") {
-    if (!j.contains("page_url") || !j["page_url"].is_string()) return false;
+    // A path, as in seed 000's "/product/playstation5".
+    if (!j.contains("page_url") || !j["page_url"].is_string() ||
+        j["page_url"].get<std::string>().rfind('/', 0) != 0) {
+      return false;
+    }
     if (!j.contains("session_id") || !j["session_id"].is_string()) return false;
-    if (j.contains("TTI") && !j["TTI"].is_number()) return false;
-    if (!j.contains("TTAR") || !j["TTAR"].is_number()) return false;
+    if (j.contains("TTI") && !j["TTI"].is_number_integer()) return false;
+    if (!j.contains("TTAR") || !j["TTAR"].is_number_integer()) return false;
     if (j.contains("user_actions")) {
       if (!j["user_actions"].is_array() || j["user_actions"].size() > 12) return false;
       for (const auto& a : j["user_actions"]) {
         if (!in_set(a["action"], {"click", "scroll", "add_to_cart", "hover", "submit"})) {
           return false;
         }
-        if (!a["target"].is_string() || !is_iso(a["time"])) return false;
+        if (!a["target"].is_string() || !a["time"].is_number_integer()) return false;
       }
     }
     return true;
   }
   if (family == "user_events") {
-    return j.contains("user_id") && j["user_id"].is_string() &&
+    return j.contains("user_id") && j["user_id"].is_number_integer() &&
            in_set(j["event_type"], {"click", "view", "purchase", "login", "logout"}) &&
-           j["page_id"].is_string() && j["session_id"].is_string();
+           j["page_id"].is_number_integer() && j["session_id"].is_string() &&
+           j["session_id"].get<std::string>().rfind("sess_", 0) == 0;
   }
   // iot
   return j["event_id"].is_string() && j["event_id"].get<std::string>().size() == 36 &&
-         j["device_id"].is_string() &&
+         j["device_id"].is_string() && j["device_id"].get<std::string>() >= "device-001" &&
+         j["device_id"].get<std::string>() <= "device-050" &&
          in_set(j["device_type"], {"temperature", "pressure", "humidity", "motion", "light"}) &&
          j["event_duration"].is_number() && j["event_duration"].get<double>() >= 0 &&
          j["event_duration"].get<double>() <= 1000 && j["value"].is_number() &&
@@ -176,20 +195,26 @@ TEST(Generator, UserEventDistributions) {
   const int n = 50000;
   auto lines = generate(options("user_events"), 0, n);
   std::map<std::string, int> types;
-  std::map<std::string, int> pages;
-  std::set<std::string> users, sessions;
-  std::unordered_map<std::string, std::string> session_user;
+  std::map<int64_t, int> pages;
+  std::set<int64_t> users;
+  std::set<std::string> sessions;
+  std::unordered_map<std::string, int64_t> session_user;
   for (const auto& line : lines) {
     json j = json::parse(line);
     types[j["event_type"]]++;
-    pages[j["page_id"]]++;
-    users.insert(j["user_id"].get<std::string>());
+    // Integers, as in seed 003's sample ("user_id": 42, "page_id": 15).
+    ASSERT_TRUE(j["user_id"].is_number_integer()) << line;
+    ASSERT_TRUE(j["page_id"].is_number_integer()) << line;
+    const int64_t user = j["user_id"], page = j["page_id"];
+    EXPECT_GE(user, 1);
+    EXPECT_GE(page, 1);
+    pages[page]++;
+    users.insert(user);
     std::string session = j["session_id"];
+    EXPECT_EQ(session.rfind("sess_", 0), 0u) << session;
     sessions.insert(session);
-    auto [it, inserted] = session_user.emplace(session, j["user_id"]);
-    EXPECT_EQ(it->second, j["user_id"].get<std::string>()) << "a session belongs to one user";
-    EXPECT_EQ(j["user_id"].get<std::string>().rfind("u-", 0), 0u);
-    EXPECT_EQ(j["page_id"].get<std::string>().rfind("p-", 0), 0u);
+    auto [it, inserted] = session_user.emplace(session, user);
+    EXPECT_EQ(it->second, user) << "a session belongs to one user";
   }
   auto pct = [&](const char* t) { return 100.0 * types[t] / n; };
   EXPECT_NEAR(pct("click"), 40, 1.5);
@@ -213,6 +238,7 @@ TEST(Generator, IotDistributions) {
   auto lines = generate(options("iot"), 0, n);
   std::map<std::string, int> status, types;
   std::set<std::string> devices;
+  std::map<std::string, std::set<std::string>> devices_of_type;
   std::unordered_set<std::string> ids;
   std::map<std::string, std::string> device_type_of;
   int in_50_500 = 0;
@@ -224,7 +250,9 @@ TEST(Generator, IotDistributions) {
     std::string device = j["device_id"];
     ASSERT_EQ(device.size(), 10u);
     ASSERT_EQ(device.rfind("device-", 0), 0u);
+    EXPECT_TRUE(device >= "device-001" && device <= "device-050") << device;  // seed 004
     devices.insert(device);
+    devices_of_type[j["device_type"]].insert(device);
     auto [it, inserted] = device_type_of.emplace(device, j["device_type"]);
     EXPECT_EQ(it->second, j["device_type"].get<std::string>()) << "a device keeps its type";
     std::string id = j["event_id"];
@@ -241,6 +269,7 @@ TEST(Generator, IotDistributions) {
     EXPECT_EQ(ts.back(), 'Z');
     std::string fw = j["metadata"]["firmware"];
     EXPECT_EQ(fw[0], 'v');
+    EXPECT_EQ(std::count(fw.begin(), fw.end(), '.'), 2) << fw;  // vX.Y.Z
     std::string zone = j["metadata"]["location"];
     EXPECT_TRUE(zone >= "zone-A" && zone <= "zone-E") << zone;
   }
@@ -249,7 +278,8 @@ TEST(Generator, IotDistributions) {
   EXPECT_NEAR(100.0 * status["warning"] / n, 15, 1.2);
   EXPECT_NEAR(100.0 * status["critical"] / n, 5, 0.6);
   EXPECT_EQ(types.size(), 5u);
-  EXPECT_GT(devices.size(), 950u);
+  EXPECT_EQ(devices.size(), 50u);
+  for (const auto& [type, of_type] : devices_of_type) EXPECT_EQ(of_type.size(), 10u) << type;
   EXPECT_GE(min_d, 0);
   EXPECT_LE(max_d, 1000);
   EXPECT_GT(100.0 * in_50_500 / n, 85);
@@ -260,24 +290,30 @@ TEST(Generator, ClickstreamShape) {
   auto lines = generate(options("clickstream"), 0, n);
   int no_tti = 0, zero_actions = 0, twelve = 0;
   std::map<size_t, int> action_counts;
-  std::set<std::string> urls;
+  std::set<std::string> urls, targets;
   for (const auto& line : lines) {
     json j = json::parse(line);
+    ASSERT_TRUE(valid_event("clickstream", line)) << line;
     if (!j.contains("TTI")) ++no_tti;
     size_t actions = j.contains("user_actions") ? j["user_actions"].size() : 0;
     action_counts[actions]++;
     zero_actions += actions == 0;
     twelve += actions == 12;
     urls.insert(j["page_url"].get<std::string>());
-    auto ts = *parse_iso8601(j["timestamp"].get<std::string>());
     if (j.contains("TTI")) {
-      double tti = j["TTI"];
+      int64_t tti = j["TTI"];
       EXPECT_GT(tti, 100);
       EXPECT_LT(tti, 20001);
     }
     if (j.contains("user_actions")) {
+      // Milliseconds since the page started loading, increasing.
+      int64_t previous = 0;
       for (const auto& a : j["user_actions"]) {
-        EXPECT_GT(*parse_iso8601(a["time"].get<std::string>()), ts) << "action after the event";
+        int64_t t = a["time"];
+        EXPECT_GT(t, previous);
+        EXPECT_LT(t, 60000);
+        previous = t;
+        targets.insert(a["target"].get<std::string>());
       }
     }
   }
@@ -286,8 +322,19 @@ TEST(Generator, ClickstreamShape) {
   EXPECT_GT(twelve, 0);
   EXPECT_GE(action_counts.size(), 13u);  // 0..12 all occur
   EXPECT_GE(urls.size(), 50u);
-  EXPECT_TRUE(urls.count("https://shop.example.com/products/playstation-5"));
-  EXPECT_TRUE(urls.count("https://shop.example.com/cart"));
+  // Seed 000's page and targets.
+  EXPECT_TRUE(urls.count("/product/playstation5"));
+  EXPECT_TRUE(urls.count("/cart"));
+  EXPECT_TRUE(urls.count("/"));
+  EXPECT_TRUE(targets.count("buy_now"));
+  EXPECT_TRUE(targets.count("reviews"));
+  // Every product page is in the product master, so the gold join finds it.
+  const std::string master = product_master_csv();
+  for (const auto& url : urls) {
+    if (url.rfind("/product/", 0) == 0) {
+      EXPECT_NE(master.find("\n" + url + ",P1"), std::string::npos) << url;
+    }
+  }
 }
 
 TEST(Generator, DuplicatesRepeatEarlierEvents) {
@@ -366,8 +413,10 @@ TEST(Generator, IotMalformedIncludesNegativeDurationAndNullValue) {
   EXPECT_GT(missing_ts, 50);
 }
 
+// IoT by default (spread single): in order apart from a few ms of jitter,
+// plus the --late share 1..5 minutes behind.
 TEST(Generator, TimestampsAdvanceWithIndexAndLateEventsLag) {
-  GeneratorOptions o = options("user_events");
+  GeneratorOptions o = options("iot");
   o.events_per_second_of_event_time = 100;  // 10 ms per event
   o.late_pct = 5;
   const int n = 10000;
@@ -395,11 +444,135 @@ TEST(Generator, TimestampsAdvanceWithIndexAndLateEventsLag) {
   EXPECT_EQ(first["timestamp"].get<std::string>().substr(0, 20), "2025-01-01T00:00:00.");
 }
 
+// --- event-time spreads --------------------------------------------------------
+
+int64_t ts_micros(const std::string& line) {
+  return *parse_iso8601(json::parse(line)["timestamp"].get<std::string>());
+}
+
+constexpr int64_t kHourUs = 3600LL * 1000000;
+
+TEST(GeneratorSpread, FamilyDefaults) {
+  EXPECT_EQ(default_time_spread("clickstream").kind, TimeSpread::Kind::kLive);
+  EXPECT_EQ(default_time_spread("user_events").kind, TimeSpread::Kind::kLive);
+  EXPECT_EQ(default_time_spread("iot").kind, TimeSpread::Kind::kSingle);
+  EXPECT_EQ(Generator(options("clickstream")).spread().kind, TimeSpread::Kind::kLive);
+  EXPECT_EQ(Generator(options("iot")).spread().kind, TimeSpread::Kind::kSingle);
+  GeneratorOptions o = options("iot");
+  o.spread = TimeSpread{TimeSpread::Kind::kBackfill, 72};
+  EXPECT_EQ(Generator(o).spread(), (TimeSpread{TimeSpread::Kind::kBackfill, 72}));
+  o.spread = TimeSpread{TimeSpread::Kind::kBackfill, 0};
+  EXPECT_THROW(Generator{o}, std::invalid_argument);
+  EXPECT_EQ(default_duplicates_pct("iot"), 2);
+  EXPECT_EQ(default_duplicates_pct("clickstream"), 0);
+  EXPECT_EQ(default_duplicates_pct("user_events"), 0);
+}
+
+TEST(GeneratorSpread, GenerateSourceConfigAppliesFamilyDefaults) {
+  GenerateSourceConfig c;
+  c.family = "iot";
+  GeneratorOptions o = generator_options(c);
+  EXPECT_EQ(o.duplicates_pct, 2);
+  EXPECT_FALSE(o.spread.has_value());
+  c.duplicates_pct = 0;
+  c.spread = TimeSpread{TimeSpread::Kind::kLive, 0};
+  o = generator_options(c);
+  EXPECT_EQ(o.duplicates_pct, 0);
+  EXPECT_EQ(Generator(o).spread().kind, TimeSpread::Kind::kLive);
+  c.family = "clickstream";
+  c.duplicates_pct.reset();
+  EXPECT_EQ(generator_options(c).duplicates_pct, 0);
+}
+
+// live: 95% in the current hour, in order; 5% anywhere in the 24 hours before it.
+TEST(GeneratorSpread, LiveIsMostlyTheCurrentHourAndSomeOfThePreviousDay) {
+  GeneratorOptions o = options("user_events");  // live by default
+  const int n = 40000;                          // 40 s of event time at 1000/s
+  auto lines = generate(o, 0, n);
+  const int64_t start_us = o.start_time_ms * 1000;
+  int current = 0, past = 0;
+  std::set<int64_t> past_hours;
+  for (const auto& line : lines) {
+    int64_t ts = ts_micros(line);
+    if (ts >= start_us) {
+      ++current;
+      EXPECT_LT(ts, start_us + kHourUs);
+    } else {
+      ++past;
+      EXPECT_GE(ts, start_us - 24 * kHourUs) << line;
+      past_hours.insert((ts - start_us) / kHourUs);
+    }
+  }
+  EXPECT_EQ(current + past, n);
+  EXPECT_NEAR(100.0 * past / n, 5, 0.5);
+  EXPECT_EQ(past_hours.size(), 24u);  // spread over the whole previous day
+}
+
+// backfill:H: uniform over the H hours from the start, in no order.
+TEST(GeneratorSpread, BackfillIsUniformOverTheHoursAndShuffled) {
+  GeneratorOptions o = options("clickstream");
+  o.spread = TimeSpread{TimeSpread::Kind::kBackfill, 72};
+  const int n = 72000;
+  auto lines = generate(o, 0, n);
+  const int64_t start_us = o.start_time_ms * 1000;
+  std::map<int64_t, int> per_hour;
+  int backwards = 0;
+  int64_t previous = 0;
+  for (const auto& line : lines) {
+    int64_t ts = ts_micros(line);
+    ASSERT_GE(ts, start_us);
+    ASSERT_LT(ts, start_us + 72 * kHourUs);
+    per_hour[(ts - start_us) / kHourUs]++;
+    backwards += ts < previous;
+    previous = ts;
+  }
+  ASSERT_EQ(per_hour.size(), 72u);
+  for (const auto& [hour, count] : per_hour) {
+    EXPECT_GT(count, 800) << hour;  // 1000 expected per hour
+    EXPECT_LT(count, 1200) << hour;
+  }
+  EXPECT_GT(backwards, n / 3) << "arrives shuffled";
+}
+
+// The spread only moves timestamps: the rest of every event is the same.
+TEST(GeneratorSpread, OnlyTheTimestampDependsOnTheSpread) {
+  for (const char* family : {"clickstream", "user_events", "iot"}) {
+    GeneratorOptions single = options(family);
+    single.spread = TimeSpread{TimeSpread::Kind::kSingle, 0};
+    single.duplicates_pct = 2;
+    GeneratorOptions backfill = single;
+    backfill.spread = TimeSpread{TimeSpread::Kind::kBackfill, 48};
+    auto a = generate(single, 0, 3000), b = generate(backfill, 0, 3000);
+    size_t moved = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      json ja = json::parse(a[i]), jb = json::parse(b[i]);
+      moved += ja["timestamp"] != jb["timestamp"];
+      ja.erase("timestamp");
+      jb.erase("timestamp");
+      ASSERT_EQ(ja, jb) << family << " " << i;
+    }
+    EXPECT_GT(moved, 2900u) << family;
+  }
+}
+
+// The IoT stream stays in order within a few ms by default, so its 30 s
+// watermark never drops an event that --late did not make late.
+TEST(GeneratorSpread, IotDefaultDisorderStaysWithinMilliseconds) {
+  auto lines = generate(options("iot"), 0, 100000);
+  int64_t max_seen = ts_micros(lines.at(0)), worst = 0;
+  for (const auto& line : lines) {
+    int64_t ts = ts_micros(line);
+    worst = std::max(worst, max_seen - ts);
+    max_seen = std::max(max_seen, ts);
+  }
+  EXPECT_LT(worst, 50 * 1000);  // < 50 ms behind the newest event
+}
+
 TEST(Generator, ReferenceCsvs) {
   std::string master = product_master_csv();
   EXPECT_EQ(master.rfind("page_url,ProductID,category\n", 0), 0u);
-  EXPECT_NE(master.find("https://shop.example.com/products/playstation-5,P100,gaming\n"),
-            std::string::npos);
+  // Seed 000's page maps to the PlayStation 5 product.
+  EXPECT_NE(master.find("\n/product/playstation5,P100,gaming\n"), std::string::npos);
   EXPECT_EQ(std::count(master.begin(), master.end(), '\n'),
             static_cast<long>(product_catalogue().size()) + 1);
   std::string sales = sales_csv(1);

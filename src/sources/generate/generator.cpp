@@ -96,8 +96,11 @@ void put_hex(std::string& out, uint64_t v, int digits) {
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(v >> shift) & 15]);
 }
 
-// "2025-01-01T00:00:00.123Z"
-void put_iso_ms(std::string& out, int64_t ts_ms) {
+// "2025-01-01T00:00:00.123Z" (IoT, seed 004), "2025-01-01T00:00:00Z"
+// (clickstream, seed 000) or "2025-01-01T00:00:00" (user events, seed 003:
+// no zone, read as UTC).
+enum class IsoStyle { kMillisZ, kSecondsZ, kSecondsNoZone };
+void put_iso(std::string& out, int64_t ts_ms, IsoStyle style) {
   int64_t ms = ts_ms % 1000;
   if (ms < 0) ms += 1000;
   CivilTime c = to_civil((ts_ms - ms) * 1000);
@@ -112,9 +115,11 @@ void put_iso_ms(std::string& out, int64_t ts_ms) {
   put_padded(out, c.minute, 2);
   out.push_back(':');
   put_padded(out, c.second, 2);
-  out.push_back('.');
-  put_padded(out, ms, 3);
-  out.push_back('Z');
+  if (style == IsoStyle::kMillisZ) {
+    out.push_back('.');
+    put_padded(out, ms, 3);
+  }
+  if (style != IsoStyle::kSecondsNoZone) out.push_back('Z');
 }
 
 void put_uuid_v4(std::string& out, Rng& rng) {
@@ -140,7 +145,7 @@ constexpr std::string_view kInvalidUtf8 = "\xC3\x28\xFF";
 // --- catalogues --------------------------------------------------------------
 
 constexpr CatalogueProduct kProducts[] = {
-    {"playstation-5", "P100", "PlayStation 5 Console", "gaming"},
+    {"playstation5", "P100", "PlayStation 5 Console", "gaming"},
     {"xbox-series-x", "P101", "Xbox Series X", "gaming"},
     {"nintendo-switch-oled", "P102", "Nintendo Switch OLED", "gaming"},
     {"dualsense-controller", "P103", "DualSense Controller", "gaming"},
@@ -193,8 +198,7 @@ constexpr CatalogueProduct kProducts[] = {
 };
 constexpr size_t kProductCount = sizeof kProducts / sizeof kProducts[0];
 
-constexpr std::string_view kSiteUrl = "https://shop.example.com";
-constexpr std::string_view kProductPrefix = "https://shop.example.com/products/";
+constexpr std::string_view kProductPrefix = "/product/";
 
 // Pages other than product pages, with their relative weight.
 struct OtherPage {
@@ -228,10 +232,10 @@ const Tables& tables() {
 
 constexpr std::string_view kActions[] = {"click", "scroll", "hover", "add_to_cart", "submit"};
 constexpr double kActionCdf[] = {40, 70, 85, 95, 100};
-constexpr std::string_view kTargets[] = {
-    "#buy-now",           "#add-to-cart",   "#reviews",          "#nav-menu",
-    "#search-box",        "#image-gallery", "#size-selector",    "#checkout-btn",
-    "#newsletter-signup", "#footer-link",   "#related-products", "#qty-input"};
+constexpr std::string_view kTargets[] = {"buy_now",       "add_to_cart",      "reviews",
+                                         "nav_menu",      "search_box",       "image_gallery",
+                                         "size_selector", "checkout",         "newsletter_signup",
+                                         "footer_link",   "related_products", "qty_input"};
 
 constexpr std::string_view kEventTypes[] = {"click", "view", "purchase", "login", "logout"};
 constexpr double kEventTypeCdf[] = {40, 75, 80, 90, 100};
@@ -241,6 +245,7 @@ constexpr std::string_view kDeviceTypes[] = {"temperature", "pressure", "humidit
 constexpr std::string_view kStatuses[] = {"normal", "warning", "critical"};
 constexpr double kStatusCdf[] = {80, 95, 100};
 constexpr std::string_view kZones[] = {"zone-A", "zone-B", "zone-C", "zone-D", "zone-E"};
+constexpr uint64_t kIotDevices = 50;  // device-001..device-050, as in seed 004
 
 constexpr std::string_view kNotObjects[] = {
     "[\"retry\",",
@@ -268,20 +273,72 @@ uint64_t session_number(int64_t index, Rng& rng) {
   return static_cast<uint64_t>(index / 64) * 8 + rng.below(8);
 }
 
-void put_session_id(std::string& out, uint64_t key, uint64_t session) {
-  put(out, "sess-");
-  put_hex(out, mix64(key ^ mix64(session ^ 0x5E55105ULL)), 12);
+// Clickstream sessions like seed 000's "abc123": three letters, then a
+// number unique to the session.
+void put_click_session_id(std::string& out, uint64_t key, uint64_t session) {
+  uint64_t h = mix64(key ^ mix64(session ^ 0x5E55105ULL));
+  for (int k = 0; k < 3; ++k, h /= 26) out.push_back(static_cast<char>('a' + h % 26));
+  put_int(out, static_cast<int64_t>(100 + key % 900 + session));
+}
+
+// User-event sessions like seed 003's "sess_12345".
+void put_user_session_id(std::string& out, uint64_t key, uint64_t session) {
+  put(out, "sess_");
+  put_int(out, static_cast<int64_t>(10000 + key % 90000 + session));
+}
+
+constexpr int64_t kHourMs = 3600000;
+constexpr double kLivePastPct = 5;  // live: share of events from the previous 24 hours
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Event time of the event at `index` under `spread`. Always takes the same
+// draws from `rng`, so the rest of the event does not depend on the spread.
+int64_t spread_time_ms(const TimeSpread& spread, int64_t start_ms, double ms_per_event,
+                       int64_t index, Rng& rng) {
+  const int64_t nominal =
+      start_ms + static_cast<int64_t>(std::floor(static_cast<double>(index) * ms_per_event));
+  const int64_t jitter = static_cast<int64_t>(rng.below(50));
+  const double u = rng.uniform();
+  const uint64_t r = rng.next();
+  switch (spread.kind) {
+    case TimeSpread::Kind::kSingle:
+      break;
+    case TimeSpread::Kind::kLive:
+      if (u * 100 < kLivePastPct) {
+        // Anywhere in the 24 hours before the current hour.
+        const int64_t hour_start = floor_div(nominal, kHourMs) * kHourMs;
+        return hour_start - 1 - static_cast<int64_t>(r % static_cast<uint64_t>(24 * kHourMs));
+      }
+      break;
+    case TimeSpread::Kind::kBackfill:
+      return start_ms + static_cast<int64_t>(r % static_cast<uint64_t>(spread.hours * kHourMs));
+  }
+  return nominal + jitter;
 }
 
 }  // namespace
+
+TimeSpread default_time_spread(std::string_view family) {
+  if (family == "iot") return TimeSpread{TimeSpread::Kind::kSingle, 0};
+  return TimeSpread{TimeSpread::Kind::kLive, 0};
+}
+
+double default_duplicates_pct(std::string_view family) {
+  return family == "iot" ? 2.0 : 0.0;
+}
 
 GeneratorOptions generator_options(const GenerateSourceConfig& config) {
   GeneratorOptions o;
   o.family = config.family;
   o.seed = config.seed;
-  o.duplicates_pct = config.duplicates_pct;
+  o.duplicates_pct = config.duplicates_pct.value_or(default_duplicates_pct(config.family));
   o.malformed_pct = config.malformed_pct;
   o.late_pct = config.late_pct;
+  o.spread = config.spread;
   if (config.rate > 0) o.events_per_second_of_event_time = config.rate;
   return o;
 }
@@ -307,6 +364,10 @@ Generator::Generator(GeneratorOptions options) : options_(std::move(options)) {
   check_pct(options_.late_pct, "late_pct");
   if (!(options_.events_per_second_of_event_time > 0)) {
     throw std::invalid_argument("events_per_second_of_event_time must be positive");
+  }
+  spread_ = options_.spread.value_or(default_time_spread(options_.family));
+  if (spread_.kind == TimeSpread::Kind::kBackfill && (spread_.hours < 1 || spread_.hours > 87600)) {
+    throw std::invalid_argument("backfill spread needs 1..87600 hours");
   }
   stream_ = "generate:" + options_.family;
   key_ = mix64(mix64(options_.seed) ^ family_salt(family_));
@@ -374,9 +435,7 @@ void Generator::base_event(int64_t index, Corruption corruption, bool late,
   const size_t start = out.size();
   const uint64_t content_seed = mix64(key_ ^ mix64(static_cast<uint64_t>(index) * 2 + 1));
   Rng rng(content_seed);
-  int64_t ts_ms = options_.start_time_ms +
-                  static_cast<int64_t>(std::floor(static_cast<double>(index) * ms_per_event_)) +
-                  static_cast<int64_t>(rng.below(50));
+  int64_t ts_ms = spread_time_ms(spread_, options_.start_time_ms, ms_per_event_, index, rng);
   int64_t late_by_ms = 60000 + static_cast<int64_t>(rng.below(240000));
   if (late) ts_ms -= late_by_ms;
   uint64_t extra = rng.next();  // for corruptions, so the body's draws never shift
@@ -418,13 +477,12 @@ void Generator::clickstream(int64_t index, uint64_t content_seed, int64_t ts_ms,
   double u_actions = rng.uniform();
 
   put(out, "{\"session_id\":\"");
-  put_session_id(out, key_, session);
+  put_click_session_id(out, key_, session);
   if (c == Corruption::kInvalidUtf8) put(out, kInvalidUtf8);
   put(out, "\"");
   if (c != Corruption::kMissingField) {
     put(out, ",\"page_url\":\"");
     if (page < kOtherCount) {
-      put(out, kSiteUrl);
       put(out, kOtherPages[page].path);
     } else {
       put(out, kProductPrefix);
@@ -433,16 +491,16 @@ void Generator::clickstream(int64_t index, uint64_t content_seed, int64_t ts_ms,
     out.push_back('"');
   }
   put(out, ",\"timestamp\":\"");
-  put_iso_ms(out, ts_ms);
+  put_iso(out, ts_ms, IsoStyle::kSecondsZ);
   out.push_back('"');
   if (c == Corruption::kWrongType) {
     put(out, ",\"TTI\":\"fast\"");
   } else if (has_tti) {
     put(out, ",\"TTI\":");
-    put_fixed(out, tti, 1);
+    put_int(out, std::llround(tti));
   }
   put(out, ",\"TTAR\":");
-  put_fixed(out, ttar, 1);
+  put_int(out, std::llround(ttar));
   if (u_actions < 0.05) {
     // no actions: the list is absent
   } else if (u_actions < 0.10) {
@@ -451,7 +509,8 @@ void Generator::clickstream(int64_t index, uint64_t content_seed, int64_t ts_ms,
     double u = rng.uniform();
     int n = 1 + static_cast<int>(12 * u * u);  // 1..12, mostly few
     put(out, ",\"user_actions\":[");
-    int64_t at = ts_ms;
+    // Milliseconds since the page started loading, like TTI (seed 000).
+    int64_t at = 200 + static_cast<int64_t>(rng.below(1500));
     for (int k = 0; k < n; ++k) {
       at += 100 + static_cast<int64_t>(rng.below(3900));
       if (k > 0) out.push_back(',');
@@ -459,9 +518,9 @@ void Generator::clickstream(int64_t index, uint64_t content_seed, int64_t ts_ms,
       put(out, kActions[pick(rng, kActionCdf)]);
       put(out, "\",\"target\":\"");
       put(out, kTargets[rng.below(std::size(kTargets))]);
-      put(out, "\",\"time\":\"");
-      put_iso_ms(out, at);
-      put(out, "\"}");
+      put(out, "\",\"time\":");
+      put_int(out, at);
+      out.push_back('}');
     }
     out.push_back(']');
   }
@@ -478,10 +537,9 @@ void Generator::user_event(int64_t index, uint64_t content_seed, int64_t ts_ms, 
 
   out.push_back('{');
   if (c != Corruption::kMissingField) {
-    put(out, "\"user_id\":\"u-");
+    put(out, "\"user_id\":");
     put_int(out, static_cast<int64_t>(user));
-    if (c == Corruption::kInvalidUtf8) put(out, kInvalidUtf8);
-    put(out, "\",");
+    out.push_back(',');
   }
   put(out, "\"event_type\":");
   if (c == Corruption::kWrongType) {
@@ -492,11 +550,12 @@ void Generator::user_event(int64_t index, uint64_t content_seed, int64_t ts_ms, 
     out.push_back('"');
   }
   put(out, ",\"timestamp\":\"");
-  put_iso_ms(out, ts_ms);
-  put(out, "\",\"page_id\":\"p-");
+  put_iso(out, ts_ms, IsoStyle::kSecondsNoZone);
+  put(out, "\",\"page_id\":");
   put_int(out, static_cast<int64_t>(page));
-  put(out, "\",\"session_id\":\"");
-  put_session_id(out, key_, session);
+  put(out, ",\"session_id\":\"");
+  put_user_session_id(out, key_, session);
+  if (c == Corruption::kInvalidUtf8) put(out, kInvalidUtf8);
   put(out, "\"}");
 }
 
@@ -504,9 +563,10 @@ void Generator::iot(uint64_t content_seed, int64_t ts_ms, Corruption c, std::str
   Rng rng(content_seed);
   put(out, "{\"event_id\":\"");
   put_uuid_v4(out, rng);
-  uint64_t device = rng.below(1000);
-  uint64_t device_hash = mix64(device ^ 0xDE71CEULL);
-  std::string_view device_type = kDeviceTypes[device_hash % 5];
+  const uint64_t device = 1 + rng.below(kIotDevices);
+  const uint64_t device_hash = mix64(device ^ 0xDE71CEULL);
+  const uint64_t type = (device - 1) % 5;  // each type on 10 devices
+  std::string_view device_type = kDeviceTypes[type];
   put(out, "\",\"device_id\":\"device-");
   put_padded(out, static_cast<int64_t>(device), 3);
   if (c == Corruption::kInvalidUtf8) put(out, kInvalidUtf8);
@@ -515,7 +575,7 @@ void Generator::iot(uint64_t content_seed, int64_t ts_ms, Corruption c, std::str
   out.push_back('"');
   if (c != Corruption::kMissingField) {
     put(out, ",\"timestamp\":\"");
-    put_iso_ms(out, ts_ms);
+    put_iso(out, ts_ms, IsoStyle::kMillisZ);
     out.push_back('"');
   }
   double duration = std::clamp(rng.log_normal(158, 0.6), 0.0, 1000.0);
@@ -524,7 +584,7 @@ void Generator::iot(uint64_t content_seed, int64_t ts_ms, Corruption c, std::str
   put_fixed(out, duration, 2);
 
   double value = 0;
-  switch (device_hash % 5) {
+  switch (type) {
     case 0:  // temperature, degrees Celsius
       value = 21.5 + 4.0 * rng.normal();
       break;

@@ -1,13 +1,32 @@
 // Synthetic NDJSON event generator for the three example families
-// (clickstream, user_events, iot), with injectable duplicates, malformed and
-// late events. Event i is a pure function of (options, i), so a run that
-// resumes at index N regenerates exactly the events N, N+1, ...
+// (clickstream, user_events, iot), shaped like the seeds' sample records,
+// with injectable duplicates, malformed and late events and a choice of
+// event-time spread. Event i is a pure function of (options, i), so a run
+// that resumes at index N regenerates exactly the events N, N+1, ...
+//
+// Shapes (one line each, no spaces):
+//   clickstream  {"session_id":"kqz1234","page_url":"/product/playstation5",
+//                 "timestamp":"2025-01-01T00:00:00Z","TTI":1500,"TTAR":800,
+//                 "user_actions":[{"action":"click","target":"buy_now","time":1650}]}
+//                page_url: /, /cart, /checkout, /search, /account or a
+//                catalogue page /product/<slug>; TTI, TTAR and action times
+//                in integer ms (action time since the page started loading)
+//   user_events  {"user_id":42,"event_type":"click","timestamp":"2025-01-01T00:00:00",
+//                 "page_id":15,"session_id":"sess_12345"}   (no zone: UTC)
+//                event_type click 40%, view 35%, purchase 5%, login 10%, logout 10%
+//   iot          {"event_id":"<uuid v4>","device_id":"device-042","device_type":"temperature",
+//                 "timestamp":"2025-01-01T00:00:00.123Z","event_duration":127.34,"value":22.5,
+//                 "status":"normal","metadata":{"location":"zone-C","firmware":"v2.3.1"}}
+//                50 devices device-001..050, 10 of each of the 5 types; duration
+//                log-normal, ~94% in 50..500, clipped to 0..1000; status normal
+//                80%, warning 15%, critical 5%
 //
 // Threading: a Generator is immutable after construction; event() and fill()
 // are const and may be called from several threads at once.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,12 +42,23 @@ struct GeneratorOptions {
   double duplicates_pct = 0;  // percent of events that repeat an earlier event byte for byte
   double malformed_pct = 0;   // percent of events broken in one of several ways
   double late_pct = 0;        // percent of events stamped 1..5 minutes in the past
+  // Event-time spread (config/pipeline.h); unset: default_time_spread(family).
+  std::optional<TimeSpread> spread;
   int64_t start_time_ms = 1735689600000;  // 2025-01-01T00:00:00Z
   // Event time advances by 1000 / events_per_second_of_event_time ms per index.
   double events_per_second_of_event_time = 1000;
 };
 
-// Options of a `generate` source from the pipeline config.
+// What `sluice generate` and a generate source use when not told otherwise:
+// live for clickstream and user_events; single for iot, whose stream stays in
+// order within a few ms (its pipeline's watermark trails by 30 s; --late adds
+// out-of-order events on purpose).
+TimeSpread default_time_spread(std::string_view family);
+// 2 for iot (its producers retry), 0 for the others.
+double default_duplicates_pct(std::string_view family);
+
+// Options of a `generate` source from the pipeline config (family defaults
+// for what it leaves unset).
 GeneratorOptions generator_options(const GenerateSourceConfig& config);
 
 enum class EventFamily { kClickstream, kUserEvents, kIot };
@@ -67,6 +97,8 @@ class Generator {
   void fill(int64_t first, int64_t count, RawBatch& out) const;
 
   const GeneratorOptions& options() const { return options_; }
+  // The spread in effect (the option, or the family's default).
+  const TimeSpread& spread() const { return spread_; }
   EventFamily family() const { return family_; }
   // "generate:<family>"
   const std::string& stream_name() const { return stream_; }
@@ -90,10 +122,11 @@ class Generator {
   std::string stream_;
   uint64_t key_;  // hash of seed and family
   double ms_per_event_;
+  TimeSpread spread_;
 };
 
-// The clickstream product catalogue: page slugs under
-// https://shop.example.com/products/, with product id, name and category.
+// The clickstream product catalogue: pages /product/<slug> (seed 000's
+// sample is /product/playstation5), with product id, name and category.
 struct CatalogueProduct {
   std::string_view slug;
   std::string_view product_id;
@@ -101,7 +134,7 @@ struct CatalogueProduct {
   std::string_view category;
 };
 std::span<const CatalogueProduct> product_catalogue();
-// "https://shop.example.com/products/<slug>"
+// "/product/<slug>"
 std::string product_page_url(const CatalogueProduct& product);
 
 // Sample reference data for the clickstream gold job, as CSV text with a header:
