@@ -24,10 +24,12 @@ using testsupport::TempDir;
 
 // Every column type, plus high-cardinality unicode strings and all-null columns.
 inline OutputSchema test_schema() {
-  return {{"s", ColumnType::kString},      {"i32", ColumnType::kInt32},   {"i64", ColumnType::kInt64},
-          {"d", ColumnType::kDouble},      {"b", ColumnType::kBool},      {"ts", ColumnType::kTimestamp},
-          {"u", ColumnType::kString},      {"null_i", ColumnType::kInt64}, {"null_s", ColumnType::kString},
-          {"null_d", ColumnType::kDouble}, {"null_b", ColumnType::kBool}};
+  return {{"s", ColumnType::kString},      {"i32", ColumnType::kInt32},
+          {"i64", ColumnType::kInt64},     {"d", ColumnType::kDouble},
+          {"b", ColumnType::kBool},        {"ts", ColumnType::kTimestamp},
+          {"u", ColumnType::kString},      {"null_i", ColumnType::kInt64},
+          {"null_s", ColumnType::kString}, {"null_d", ColumnType::kDouble},
+          {"null_b", ColumnType::kBool}};
 }
 
 // Appends `rows` rows to `batch` (of test_schema()); `first` numbers them so
@@ -57,16 +59,18 @@ inline void fill_batch(RecordBatch& batch, size_t rows, uint64_t first, uint32_t
     if (chance(10)) {
       c[2].push_null();
     } else {
-      c[2].push_int64(static_cast<int64_t>(rng()));  // all distinct: fallback past a small dictionary
+      c[2].push_int64(
+          static_cast<int64_t>(rng()));  // all distinct: fallback past a small dictionary
     }
     if (chance(10)) {
       c[3].push_null();
     } else {
       const int pick = static_cast<int>(rng() % 50);
-      c[3].push_double(pick == 0   ? std::nan("")
-                       : pick == 1 ? -0.0
-                       : pick == 2 ? INFINITY
-                                   : static_cast<double>(static_cast<int64_t>(rng() % 100000) - 50000) / 7.0);
+      c[3].push_double(
+          pick == 0   ? std::nan("")
+          : pick == 1 ? -0.0
+          : pick == 2 ? INFINITY
+                      : static_cast<double>(static_cast<int64_t>(rng() % 100000) - 50000) / 7.0);
     }
     if (chance(10)) {
       c[4].push_null();
@@ -76,9 +80,11 @@ inline void fill_batch(RecordBatch& batch, size_t rows, uint64_t first, uint32_t
     if (chance(5)) {
       c[5].push_null();
     } else {
-      c[5].push_int64(1735689600000000LL + static_cast<int64_t>(n) * 1234567 - 5000000000000LL * (n % 3 == 0));
+      c[5].push_int64(1735689600000000LL + static_cast<int64_t>(n) * 1234567 -
+                      5000000000000LL * (n % 3 == 0));
     }
-    c[6].push_string(std::string(unicode[n % 6]) + "-" + std::to_string(n) + "-" + unicode[(n / 6) % 6]);
+    c[6].push_string(std::string(unicode[n % 6]) + "-" + std::to_string(n) + "-" +
+                     unicode[(n / 6) % 6]);
     c[7].push_null();
     c[8].push_null();
     c[9].push_null();
@@ -86,14 +92,16 @@ inline void fill_batch(RecordBatch& batch, size_t rows, uint64_t first, uint32_t
   }
 }
 
-inline RecordBatch make_batch(const OutputSchema& schema, size_t rows, uint64_t first, uint32_t seed) {
+inline RecordBatch make_batch(const OutputSchema& schema, size_t rows, uint64_t first,
+                              uint32_t seed) {
   RecordBatch batch(schema);
   fill_batch(batch, rows, first, seed);
   return batch;
 }
 
 // Writes the slices as row groups (one call per group) and closes the file.
-inline void write_file(const std::string& path, const OutputSchema& schema, const WriterOptions& options,
+inline void write_file(const std::string& path, const OutputSchema& schema,
+                       const WriterOptions& options,
                        const std::vector<std::vector<Slice>>& row_groups) {
   FileSink sink(path);
   FileWriter writer(schema, options, sink);
@@ -129,7 +137,8 @@ inline std::string cell_text(const Column& column, size_t row) {
 }
 
 // The rows of the slices (in order) as text cells: rows x columns.
-inline std::vector<std::vector<std::string>> expected_rows(const std::vector<std::vector<Slice>>& row_groups) {
+inline std::vector<std::vector<std::string>> expected_rows(
+    const std::vector<std::vector<Slice>>& row_groups) {
   std::vector<std::vector<std::string>> out;
   for (const auto& group : row_groups) {
     for (const Slice& s : group) {
@@ -144,7 +153,8 @@ inline std::vector<std::vector<std::string>> expected_rows(const std::vector<std
 }
 
 // Reads `path` with DuckDB's read_parquet, every cell as text like cell_text().
-inline std::vector<std::vector<std::string>> duckdb_rows(const std::string& path, const OutputSchema& schema) {
+inline std::vector<std::vector<std::string>> duckdb_rows(const std::string& path,
+                                                         const OutputSchema& schema) {
   DuckDb db(1);
   std::string select;
   for (const ColumnSpec& c : schema) {
@@ -186,8 +196,8 @@ inline std::vector<std::vector<std::string>> duckdb_rows(const std::string& path
 
 // Compares row by row, reporting the first few differing cells by position.
 inline void expect_same_rows(const std::vector<std::vector<std::string>>& want,
-                             const std::vector<std::vector<std::string>>& got, const OutputSchema& schema,
-                             const std::string& reader) {
+                             const std::vector<std::vector<std::string>>& got,
+                             const OutputSchema& schema, const std::string& reader) {
   ASSERT_EQ(got.size(), want.size()) << reader << ": row count";
   int reported = 0;
   for (size_t r = 0; r < want.size() && reported < 10; ++r) {

@@ -40,8 +40,8 @@ TEST_P(ParquetRoundTrip, SmallPagesAndSmallDictionaryFallBackToPlain) {
   const RecordBatch a = make_batch(schema, 20000, 0, 4);
   WriterOptions options;
   options.codec = GetParam().codec;
-  options.data_page_bytes = 4096;         // many pages per chunk
-  options.dictionary_page_bytes = 2048;   // unique strings and int64s spill over
+  options.data_page_bytes = 4096;        // many pages per chunk
+  options.dictionary_page_bytes = 2048;  // unique strings and int64s spill over
   const std::vector<std::vector<Slice>> groups = {{{&a, 0, 12000}}, {{&a, 12000, 20000}}};
   const std::string path = dir.path() + "/t.parquet";
   write_file(path, schema, options, groups);
@@ -49,9 +49,12 @@ TEST_P(ParquetRoundTrip, SmallPagesAndSmallDictionaryFallBackToPlain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, ParquetRoundTrip,
-                         ::testing::Values(CodecCase{Codec::kZstd, "zstd"}, CodecCase{Codec::kSnappy, "snappy"},
+                         ::testing::Values(CodecCase{Codec::kZstd, "zstd"},
+                                           CodecCase{Codec::kSnappy, "snappy"},
                                            CodecCase{Codec::kNone, "none"}),
-                         [](const ::testing::TestParamInfo<CodecCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<CodecCase>& info) {
+                           return info.param.name;
+                         });
 
 TEST(ParquetRoundTripStrings, LongStringsOwnPagesAndStatisticsStayBounds) {
   TempDir dir("sluice-parquet");
@@ -60,7 +63,8 @@ TEST(ParquetRoundTripStrings, LongStringsOwnPagesAndStatisticsStayBounds) {
   for (int i = 0; i < 40; ++i) {
     std::string s;
     if (i % 4 == 0) {
-      s = std::string(70000 + i, static_cast<char>('a' + i % 26)) + "ü";  // > 64 KB, > the page limit
+      s = std::string(70000 + i, static_cast<char>('a' + i % 26)) +
+          "ü";  // > 64 KB, > the page limit
     } else if (i % 4 == 1) {
       s = "";
     } else {
@@ -78,22 +82,27 @@ TEST(ParquetRoundTripStrings, LongStringsOwnPagesAndStatisticsStayBounds) {
     WriterOptions options;
     options.data_page_bytes = 16384;
     options.dictionary_page_bytes = dict_limit;
-    const std::vector<std::vector<Slice>> groups = {{{&batch, 0, static_cast<uint32_t>(batch.rows())}}};
+    const std::vector<std::vector<Slice>> groups = {
+        {{&batch, 0, static_cast<uint32_t>(batch.rows())}}};
     const std::string path = dir.path() + "/long" + std::to_string(dict_limit) + ".parquet";
     write_file(path, schema, options, groups);
     expect_same_rows(expected_rows(groups), duckdb_rows(path, schema), schema, "duckdb");
     // Truncated statistics must still bound every value (DuckDB prunes with them).
-    const std::string lo(70000, 'a'), hi = dict_limit == 0 ? std::string(100000, '\x7f') + "z" : std::string(70024, 'y') + "ü";
+    const std::string lo(70000, 'a'),
+        hi = dict_limit == 0 ? std::string(100000, '\x7f') + "z" : std::string(70024, 'y') + "ü";
     int64_t want = 0;
-    for (size_t i = 0; i < batch.rows(); ++i) want += batch.columns[0].string_at(i) >= lo && batch.columns[0].string_at(i) <= hi;
+    for (size_t i = 0; i < batch.rows(); ++i)
+      want += batch.columns[0].string_at(i) >= lo && batch.columns[0].string_at(i) <= hi;
     DuckDb db(1);
     DuckResult r;
-    db.query("SELECT count(*) FROM read_parquet(" + sql_quote(path) + ") WHERE s >= " + sql_quote(lo) + " AND s <= " +
-                 sql_quote(hi),
+    db.query("SELECT count(*) FROM read_parquet(" + sql_quote(path) +
+                 ") WHERE s >= " + sql_quote(lo) + " AND s <= " + sql_quote(hi),
              r);
     EXPECT_EQ(r.int64_at(0, 0), want) << "rows found through the statistics";
     DuckResult r2;
-    db.query("SELECT count(*) FROM read_parquet(" + sql_quote(path) + ") WHERE s = " + sql_quote(hi), r2);
+    db.query(
+        "SELECT count(*) FROM read_parquet(" + sql_quote(path) + ") WHERE s = " + sql_quote(hi),
+        r2);
     // The maximum is longer than max_statistics_bytes: a truncated bound (or, for
     // the 0x7f row, kept whole) that must not prune it.
     EXPECT_EQ(r2.int64_at(0, 0), 1) << "the maximum is still found";

@@ -29,7 +29,8 @@ std::string plain_bytes(T v) {
 
 // Gathers the non-null fixed-width values of rows [begin, end) into `out`.
 template <typename T>
-void gather_fixed(const Column& column, size_t begin, size_t end, size_t nulls, std::vector<T>& out) {
+void gather_fixed(const Column& column, size_t begin, size_t end, size_t nulls,
+                  std::vector<T>& out) {
   const size_t at = out.size();
   const size_t n = end - begin;
   out.resize(at + n - nulls);
@@ -121,7 +122,8 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
         std::string_view* dst = strings_.data() + s_at;
         size_t k = 0;
         for (size_t i = 0; i < n; ++i) {
-          if (valid[i]) dst[k++] = std::string_view(chars + offsets[i], offsets[i + 1] - offsets[i]);
+          if (valid[i])
+            dst[k++] = std::string_view(chars + offsets[i], offsets[i + 1] - offsets[i]);
         }
         break;
       }
@@ -164,7 +166,8 @@ ColumnWriter::Mode ColumnWriter::build_dictionary() {
       if (dict64_.size() > max_entries) return Mode::kPlain;
     }
   }
-  if (dictionary_size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) return Mode::kPlain;
+  if (dictionary_size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+    return Mode::kPlain;
   index_width_ = bit_width_for(dictionary_size() - 1);
   return Mode::kDictionary;
 }
@@ -227,7 +230,8 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
       if (dict && nans > 0) {
         nans = 0;
         const std::vector<uint64_t>& entries = dict64_.values();
-        for (size_t i = 0; i < indices_.size(); ++i) nans += std::isnan(std::bit_cast<double>(entries[indices_[i]]));
+        for (size_t i = 0; i < indices_.size(); ++i)
+          nans += std::isnan(std::bit_cast<double>(entries[indices_[i]]));
       }
       s.nan_count = nans;
       if (!any) return;
@@ -264,7 +268,8 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
   }
 }
 
-void ColumnWriter::write_dictionary_page(PageSink& pages, ChunkTotals& totals, ColumnChunkMeta& meta) {
+void ColumnWriter::write_dictionary_page(PageSink& pages, ChunkTotals& totals,
+                                         ColumnChunkMeta& meta) {
   page_.clear();
   if (spec_.type == ColumnType::kString) {
     for (size_t i = 0; i < dict_strings_.size(); ++i) {
@@ -325,9 +330,13 @@ void ColumnWriter::encode_page(Mode mode, size_t row_begin, size_t row_end, size
   }
 }
 
-// Cuts pages so that the estimated uncompressed size (1 bit of level per row
-// plus cost(value) bits per non-null value) stays within data_page_bytes; the
-// estimate is checked before each row, and every page holds at least one row.
+// Cuts pages so that their uncompressed size stays within data_page_bytes: the
+// size is bounded from above (2 bits of definition level per row, cost(value)
+// bits per non-null value, a fixed allowance for the length prefix, the index
+// width byte and the last group's padding), checked before each row; a page
+// always holds at least one row. RLE hybrid output is at most 1 bit per value
+// above its bit width (a 1-byte run header per 8 values at worst), so 2 bits
+// bound a level and width + 1 bits a dictionary index.
 template <typename Cost>
 void ColumnWriter::cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals& totals,
                              ColumnChunkMeta& meta) {
@@ -339,10 +348,9 @@ void ColumnWriter::cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals&
   size_t row = 0, value = 0;
   while (row < rows) {
     const size_t row_begin = row, value_begin = value;
-    // Fixed header room: the level length prefix, run headers, the index width.
-    uint64_t bits = 16 * 8;
+    uint64_t bits = 64 * 8;
     do {
-      const uint64_t next = 1 + (levels[row] ? cost(value) : 0);
+      const uint64_t next = 2 + (levels[row] ? cost(value) : 0);
       if (row > row_begin && bits + next > limit_bits) break;
       bits += next;
       value += levels[row];
@@ -359,9 +367,10 @@ void ColumnWriter::cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals&
   meta.encoding_stats.push_back({PageType::kDataPage, encoding, page_count});
 }
 
-void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& totals, ColumnChunkMeta& meta) {
+void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& totals,
+                                    ColumnChunkMeta& meta) {
   if (mode == Mode::kDictionary) {
-    const uint64_t width = static_cast<uint64_t>(index_width_);
+    const uint64_t width = static_cast<uint64_t>(index_width_) + 1;
     cut_pages([width](size_t) { return width; }, mode, pages, totals, meta);
     return;
   }
@@ -379,14 +388,15 @@ void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& tot
       break;
     case ColumnType::kString: {
       const std::string_view* strings = strings_.data();
-      cut_pages([strings](size_t i) { return (4 + static_cast<uint64_t>(strings[i].size())) * 8; }, mode, pages,
-                totals, meta);
+      cut_pages([strings](size_t i) { return (4 + static_cast<uint64_t>(strings[i].size())) * 8; },
+                mode, pages, totals, meta);
       break;
     }
   }
 }
 
-ColumnChunkMeta ColumnWriter::write_chunk(std::span<const Slice> slices, size_t index, PageSink& pages) {
+ColumnChunkMeta ColumnWriter::write_chunk(std::span<const Slice> slices, size_t index,
+                                          PageSink& pages) {
   gather(slices, index);
   const Mode mode = build_dictionary();
 

@@ -41,7 +41,8 @@ class ColumnWriter {
   void write_data_pages(Mode mode, PageSink& pages, ChunkTotals& totals, ColumnChunkMeta& meta);
   template <typename Cost>
   void cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals& totals, ColumnChunkMeta& meta);
-  void encode_page(Mode mode, size_t row_begin, size_t row_end, size_t value_begin, size_t value_end);
+  void encode_page(Mode mode, size_t row_begin, size_t row_end, size_t value_begin,
+                   size_t value_end);
   size_t dictionary_size() const;
 
   ColumnSpec spec_;

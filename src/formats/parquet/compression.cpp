@@ -31,7 +31,8 @@ void Compressor::compress(const uint8_t* data, size_t n, Buffer& out) {
       uint8_t* dst = out.tail(bound);
       const size_t got = ZSTD_compressCCtx(zstd_->ctx, dst, bound, data, n, zstd_level_);
       if (ZSTD_isError(got)) {
-        throw RuntimeError(std::string("parquet: zstd compression failed: ") + ZSTD_getErrorName(got));
+        throw RuntimeError(std::string("parquet: zstd compression failed: ") +
+                           ZSTD_getErrorName(got));
       }
       out.advance(got);
       return;
@@ -39,7 +40,8 @@ void Compressor::compress(const uint8_t* data, size_t n, Buffer& out) {
     case Codec::kSnappy: {
       uint8_t* dst = out.tail(snappy::MaxCompressedLength(n));
       size_t got = 0;
-      snappy::RawCompress(reinterpret_cast<const char*>(data), n, reinterpret_cast<char*>(dst), &got);
+      snappy::RawCompress(reinterpret_cast<const char*>(data), n, reinterpret_cast<char*>(dst),
+                          &got);
       out.advance(got);
       return;
     }

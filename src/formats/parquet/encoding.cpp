@@ -67,7 +67,8 @@ void encode(const T* values, size_t n, int width, Buffer& out) {
       // padded), so the literals borrow the first values of this run.
       const size_t pad = (8 - (i - literal_start) % 8) % 8;
       if (run - pad >= 8) {
-        if (i + pad > literal_start) emit_bit_packed(values + literal_start, i + pad - literal_start, width, out);
+        if (i + pad > literal_start)
+          emit_bit_packed(values + literal_start, i + pad - literal_start, width, out);
         emit_rle(v, run - pad, width, out);
         literal_start = j;
       }
@@ -93,6 +94,8 @@ void rle_hybrid_encode(const uint32_t* values, size_t n, int bit_width, Buffer& 
   encode(values, n, bit_width, out);
 }
 
-void pack_bools(const uint8_t* values, size_t n, Buffer& out) { bit_pack(values, n, 1, out); }
+void pack_bools(const uint8_t* values, size_t n, Buffer& out) {
+  bit_pack(values, n, 1, out);
+}
 
 }  // namespace sluice::parquet

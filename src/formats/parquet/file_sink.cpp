@@ -14,8 +14,8 @@ namespace sluice::parquet {
 namespace {
 
 [[noreturn]] void fail(const char* what, const std::string& path, int err) {
-  throw RuntimeError(std::string("parquet: ") + what + " " + path + ": " + std::strerror(err) + " (errno " +
-                     std::to_string(err) + ")");
+  throw RuntimeError(std::string("parquet: ") + what + " " + path + ": " + std::strerror(err) +
+                     " (errno " + std::to_string(err) + ")");
 }
 
 }  // namespace

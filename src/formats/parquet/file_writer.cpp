@@ -17,7 +17,10 @@ constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 
 struct FileWriter::Impl {
   Impl(const OutputSchema& s, WriterOptions o, ByteSink& sink_)
-      : schema(s), options(std::move(o)), sink(sink_), pages(sink_, options.codec, options.zstd_level) {
+      : schema(s),
+        options(std::move(o)),
+        sink(sink_),
+        pages(sink_, options.codec, options.zstd_level) {
     columns.reserve(schema.size());
     for (const ColumnSpec& spec : schema) columns.emplace_back(spec, options);
     meta.schema = &schema;
@@ -34,18 +37,20 @@ struct FileWriter::Impl {
     if (slice.batch == nullptr) throw RuntimeError("parquet: slice without a batch");
     const RecordBatch& batch = *slice.batch;
     if (batch.columns.size() != schema.size()) {
-      throw RuntimeError("parquet: batch has " + std::to_string(batch.columns.size()) + " columns, schema has " +
-                         std::to_string(schema.size()));
+      throw RuntimeError("parquet: batch has " + std::to_string(batch.columns.size()) +
+                         " columns, schema has " + std::to_string(schema.size()));
     }
     for (size_t c = 0; c < schema.size(); ++c) {
       if (batch.columns[c].type() != schema[c].type) {
-        throw RuntimeError("parquet: column " + schema[c].name + " is " + column_type_name(batch.columns[c].type()) +
-                           " in the batch, " + column_type_name(schema[c].type) + " in the schema");
+        throw RuntimeError("parquet: column " + schema[c].name + " is " +
+                           column_type_name(batch.columns[c].type()) + " in the batch, " +
+                           column_type_name(schema[c].type) + " in the schema");
       }
     }
     if (slice.begin > slice.end || slice.end > batch.rows()) {
-      throw RuntimeError("parquet: slice [" + std::to_string(slice.begin) + ", " + std::to_string(slice.end) +
-                         ") outside a batch of " + std::to_string(batch.rows()) + " rows");
+      throw RuntimeError("parquet: slice [" + std::to_string(slice.begin) + ", " +
+                         std::to_string(slice.end) + ") outside a batch of " +
+                         std::to_string(batch.rows()) + " rows");
     }
   }
 
@@ -72,7 +77,8 @@ struct FileWriter::Impl {
   void close() {
     Buffer footer;
     serialize(meta, footer);
-    if (footer.size() > std::numeric_limits<uint32_t>::max()) throw RuntimeError("parquet: footer too large");
+    if (footer.size() > std::numeric_limits<uint32_t>::max())
+      throw RuntimeError("parquet: footer too large");
     footer.put_u32_le(static_cast<uint32_t>(footer.size()));
     footer.append(kMagic, 4);
     sink.write(footer.data(), footer.size());
@@ -118,8 +124,12 @@ void FileWriter::close() {
   }
 }
 
-uint64_t FileWriter::bytes_written() const { return impl_->sink.position() - impl_->start; }
+uint64_t FileWriter::bytes_written() const {
+  return impl_->sink.position() - impl_->start;
+}
 
-int64_t FileWriter::rows_written() const { return impl_->meta.num_rows; }
+int64_t FileWriter::rows_written() const {
+  return impl_->meta.num_rows;
+}
 
 }  // namespace sluice::parquet

@@ -14,7 +14,9 @@ constexpr int32_t kConvertedUtf8 = 0;
 constexpr int32_t kConvertedTimestampMicros = 10;
 constexpr int32_t kRepetitionOptional = 1;
 
-int32_t i32(int v) { return static_cast<int32_t>(v); }
+int32_t i32(int v) {
+  return static_cast<int32_t>(v);
+}
 
 template <typename E>
 int32_t enum_value(E e) {
@@ -22,7 +24,8 @@ int32_t enum_value(E e) {
 }
 
 uint32_t list_size(size_t n) {
-  if (n > std::numeric_limits<int32_t>::max()) throw RuntimeError("parquet: list too long for Thrift");
+  if (n > std::numeric_limits<int32_t>::max())
+    throw RuntimeError("parquet: list too long for Thrift");
   return static_cast<uint32_t>(n);
 }
 
@@ -47,8 +50,8 @@ void write_schema(CompactWriter& w, const OutputSchema& schema) {
       w.end_struct();
     } else if (column.type == ColumnType::kTimestamp) {
       w.field_i32(6, kConvertedTimestampMicros);
-      w.field_struct(10);  // LogicalType union
-      w.field_struct(8);   // TIMESTAMP: TimestampType
+      w.field_struct(10);     // LogicalType union
+      w.field_struct(8);      // TIMESTAMP: TimestampType
       w.field_bool(1, true);  // isAdjustedToUTC
       w.field_struct(2);      // unit: TimeUnit union
       w.field_struct(2);      // MICROS: MicroSeconds {}

@@ -15,7 +15,13 @@
 namespace sluice::parquet {
 
 // parquet.thrift enum Type.
-enum class PhysicalType : int32_t { kBoolean = 0, kInt32 = 1, kInt64 = 2, kDouble = 5, kByteArray = 6 };
+enum class PhysicalType : int32_t {
+  kBoolean = 0,
+  kInt32 = 1,
+  kInt64 = 2,
+  kDouble = 5,
+  kByteArray = 6
+};
 // enum Encoding.
 enum class Encoding : int32_t { kPlain = 0, kRle = 3, kRleDictionary = 8 };
 // enum CompressionCodec.
