@@ -5,7 +5,7 @@
 // and with 2 DuckDB threads. Prints median seconds, rows/s, file sizes and the
 // ratios. Single-threaded driver; never part of ctest.
 //
-//   parquet_bench [ROWS] [RUNS] [WORKDIR] [ZSTD_LEVEL]
+//   parquet_bench [ROWS] [RUNS] [WORKDIR] [ZSTD_LEVEL] [DICTIONARY_MIN_REPEATS]
 #include <duckdb.h>
 
 #include <algorithm>
@@ -22,6 +22,9 @@
 #include "formats/parquet/parquet_writer.h"
 
 namespace {
+
+// Dictionary repeat threshold of the sluice writer (argument 5).
+size_t g_min_repeats = 4;
 
 namespace fs = std::filesystem;
 using sluice::Column;
@@ -113,6 +116,7 @@ double write_sluice(const std::vector<RecordBatch>& batches, const std::string& 
   sluice::parquet::WriterOptions options;
   options.codec = sluice::parquet::Codec::kZstd;
   options.zstd_level = zstd_level;
+  options.dictionary_min_repeats = g_min_repeats;
   sluice::parquet::FileSink sink(path);
   sluice::parquet::FileWriter writer(kSchema, options, sink);
   std::vector<sluice::parquet::Slice> group;
@@ -224,6 +228,7 @@ int main(int argc, char** argv) {
   const int runs = argc > 2 ? std::atoi(argv[2]) : 3;
   const std::string work = argc > 3 ? argv[3] : "/tmp/sluice-parquet-bench";
   const int level = argc > 4 ? std::atoi(argv[4]) : 1;
+  if (argc > 5) g_min_repeats = std::strtoull(argv[5], nullptr, 10);
   try {
     fs::create_directories(work);
     const std::vector<RecordBatch> batches = build_rows(rows);
@@ -232,6 +237,11 @@ int main(int argc, char** argv) {
     std::vector<double> t_ours;
     for (int i = 0; i < runs; ++i) t_ours.push_back(write_sluice(batches, ours, level));
 
+    if (std::getenv("SLUICE_ONLY") != nullptr) {  // profiling aid: the native writer alone
+      std::printf("sluice_seconds=%.4f sluice_bytes=%ju\n", median(t_ours),
+                  static_cast<uintmax_t>(fs::file_size(ours)));
+      return 0;
+    }
     Duck duck;
     duck.load(batches);
     std::vector<double> t_duck1, t_duck2;
@@ -271,8 +281,10 @@ int main(int argc, char** argv) {
         "sluice_seconds=%.4f duckdb1_seconds=%.4f duckdb2_seconds=%.4f sluice_bytes=%.0f "
         "duckdb_bytes=%.0f\n",
         s_ours, s_d1, s_d2, size_ours, size_duck);
-    fs::remove(ours);
-    fs::remove(theirs);
+    if (std::getenv("KEEP") == nullptr) {  // KEEP=1 leaves both files in WORKDIR
+      fs::remove(ours);
+      fs::remove(theirs);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parquet_bench: %s\n", e.what());
     return 1;

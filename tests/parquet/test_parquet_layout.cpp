@@ -75,23 +75,28 @@ TEST(ParquetLayout, DictionaryFallbackPagesRowGroupsAndCodec) {
   const RecordBatch a = make_batch(schema, 20000, 0, 4);
   const std::vector<std::vector<Slice>> groups = {{{&a, 0, 12000}}, {{&a, 12000, 20000}}};
 
-  // Default limits: every column but the booleans and the all-null ones keeps
-  // its dictionary. A 2 KB dictionary limit: only `s` (50 short strings) does.
-  const std::set<std::string> dict_default = {"s", "i32", "i64", "d", "ts", "u"};
-  const std::set<std::string> dict_small = {"s"};
-  for (bool small : {false, true}) {
+  // Without the repeat rule (dictionary_min_repeats 1) and the default byte
+  // limit, every column but the booleans and the all-null ones keeps its
+  // dictionary. A 2 KB limit: only `s` (50 short strings) does. The default
+  // repeat rule (4): only `s` too, as i32 (2000 values), i64, d, ts and u
+  // repeat less than 4 times on average.
+  const std::set<std::string> dict_all = {"s", "i32", "i64", "d", "ts", "u"};
+  const std::set<std::string> dict_s = {"s"};
+  for (const char* variant : {"no-repeat-rule", "small-limit", "default"}) {
+    const std::string v = variant;
+    const bool small = v != "no-repeat-rule";
     WriterOptions options;
     options.data_page_bytes = 4096;
-    if (small) options.dictionary_page_bytes = 2048;
-    const std::string path = dir.path() + (small ? "/small.parquet" : "/default.parquet");
+    if (v != "default") options.dictionary_min_repeats = 1;
+    if (v == "small-limit") options.dictionary_page_bytes = 2048;
+    const std::string path = dir.path() + "/" + v + ".parquet";
     write_file(path, schema, options, groups);
     const std::string file = read_all(path);
     const std::vector<ChunkRow> rows = chunks(path);
     ASSERT_EQ(rows.size(), 2 * schema.size());
     for (const ChunkRow& c : rows) {
-      SCOPED_TRACE((small ? "small dictionary, " : "default, ") + c.path + " row group " +
-                   std::to_string(c.row_group));
-      const bool dict = (small ? dict_small : dict_default).count(c.path) > 0;
+      SCOPED_TRACE(v + ", " + c.path + " row group " + std::to_string(c.row_group));
+      const bool dict = (small ? dict_s : dict_all).count(c.path) > 0;
       EXPECT_EQ(has_dictionary(c), dict) << c.encodings;
       EXPECT_EQ(c.compression, "ZSTD");
       const int64_t group_rows = c.row_group == 0 ? 12000 : 8000;
@@ -243,6 +248,7 @@ TEST(ParquetLayout, StatisticsEqualTheData) {
        {size_t{1} << 20, size_t{0}}) {  // statistics from the dictionary, and from PLAIN
     WriterOptions options;
     options.dictionary_page_bytes = dict_limit;
+    options.dictionary_min_repeats = 1;
     const std::string path = dir.path() + "/stats" + std::to_string(dict_limit) + ".parquet";
     write_file(path, schema, options, {{{&batch, 0, 6}}});
     std::map<std::string, ChunkRow> got;

@@ -26,6 +26,7 @@ TEST_P(ParquetRoundTrip, EveryTypeAcrossSlicesAndRowGroups) {
   const RecordBatch c = make_batch(schema, 10, 5500, 3);
   WriterOptions options;
   options.codec = GetParam().codec;
+  options.dictionary_min_repeats = 1;  // dictionaries for every type that has one
   // Row group 1: three slices of two batches; row group 2: the rest of b and c.
   const std::vector<std::vector<Slice>> groups = {{{&a, 0, 1000}, {&b, 0, 700}, {&a, 1000, 3000}},
                                                   {{&b, 700, 2500}, {&c, 0, 10}, {&c, 5, 5}}};

@@ -138,30 +138,56 @@ size_t ColumnWriter::dictionary_size() const {
 }
 
 // Builds the chunk's dictionary and its index per value; kPlain as soon as the
-// dictionary's PLAIN size passes the limit (the rest is then not hashed).
+// dictionary's PLAIN size passes the limit or it holds more entries than the
+// repeat ratio allows (the rest is then not hashed).
 ColumnWriter::Mode ColumnWriter::build_dictionary() {
   const size_t limit = options_.dictionary_page_bytes;
   const size_t present = levels_.size() - null_count_;
   if (spec_.type == ColumnType::kBool || present == 0) return Mode::kPlain;
   indices_.resize(present);
   uint32_t* idx = indices_.data();
+  const size_t repeats = std::max<size_t>(1, options_.dictionary_min_repeats);
+  const size_t max_distinct = std::max<size_t>(1, present / repeats);
+  // Distinct values grow slower than values, so a prefix that already repeats
+  // too little predicts the chunk: decide there instead of hashing everything.
+  const size_t probe = std::min(present, std::max<size_t>(4096, present / 8));
+  auto sparse = [&](size_t i, size_t distinct) { return i == probe && distinct * repeats > probe; };
   if (spec_.type == ColumnType::kString) {
     dict_strings_.reset();
     for (size_t i = 0; i < present; ++i) {
+      if (sparse(i, dict_strings_.size())) return Mode::kPlain;
+      // Neighbouring rows often repeat a value (the rows of one flattened
+      // event): reuse the previous index without hashing.
+      if (i > 0 && strings_[i].size() == strings_[i - 1].size() &&
+          std::memcmp(strings_[i].data(), strings_[i - 1].data(), strings_[i].size()) == 0) {
+        idx[i] = idx[i - 1];
+        continue;
+      }
       idx[i] = dict_strings_.insert(strings_[i]);
-      if (dict_strings_.plain_bytes() > limit) return Mode::kPlain;
+      if (dict_strings_.plain_bytes() > limit || dict_strings_.size() > max_distinct)
+        return Mode::kPlain;
     }
   } else if (spec_.type == ColumnType::kInt32) {
     dict32_.reset();
-    const size_t max_entries = limit / sizeof(uint32_t);
+    const size_t max_entries = std::min(max_distinct, limit / sizeof(uint32_t));
     for (size_t i = 0; i < present; ++i) {
+      if (sparse(i, dict32_.size())) return Mode::kPlain;
+      if (i > 0 && values32_[i] == values32_[i - 1]) {
+        idx[i] = idx[i - 1];
+        continue;
+      }
       idx[i] = dict32_.insert(values32_[i]);
       if (dict32_.size() > max_entries) return Mode::kPlain;
     }
   } else {
     dict64_.reset();
-    const size_t max_entries = limit / sizeof(uint64_t);
+    const size_t max_entries = std::min(max_distinct, limit / sizeof(uint64_t));
     for (size_t i = 0; i < present; ++i) {
+      if (sparse(i, dict64_.size())) return Mode::kPlain;
+      if (i > 0 && values64_[i] == values64_[i - 1]) {
+        idx[i] = idx[i - 1];
+        continue;
+      }
       idx[i] = dict64_.insert(values64_[i]);
       if (dict64_.size() > max_entries) return Mode::kPlain;
     }

@@ -87,6 +87,12 @@ struct WriterOptions {
   // PLAIN-encoded size limit of a column chunk's dictionary; beyond it the
   // whole chunk is written PLAIN (decided per column chunk, per row group).
   size_t dictionary_page_bytes = 1 << 20;
+  // A chunk is dictionary-encoded only if its values repeat at least this many
+  // times on average (distinct * dictionary_min_repeats <= non-null values):
+  // indices of a high-cardinality column (event times, ids) look random to the
+  // codec, while PLAIN keeps the structure zstd compresses (sorted times,
+  // neighbouring repeats). 1 keeps every dictionary under the byte limit.
+  size_t dictionary_min_repeats = 4;
   // String statistics longer than this are truncated to bounds (min: a prefix;
   // max: a prefix with its last ASCII byte incremented), kept valid UTF-8.
   size_t max_statistics_bytes = 64;
