@@ -91,9 +91,10 @@ TEST_P(ParquetReaders, EveryTypePagesFallbackRowGroupsAndSlices) {
   WriterOptions options;
   options.codec = GetParam().codec;
   options.data_page_bytes = 8192;
+  // No repeat rule; the 16 KB limit makes i64 and u fall back in the big row
+  // groups but not in the 100-row one.
   options.dictionary_page_bytes = 16384;
-  options.dictionary_min_repeats =
-      1;  // i64, u fall back in the big row group, not in the small one
+  options.dictionary_min_repeats = 1;
   const std::vector<std::vector<Slice>> groups = {
       {{&a, 0, 2500}, {&b, 0, 1000}}, {{&a, 2500, 2600}}, {{&b, 1000, 1500}, {&a, 2600, 4000}}};
   const std::string path = dir.path() + "/t.parquet";
