@@ -29,8 +29,7 @@ std::string plain_bytes(T v) {
 
 // Gathers the non-null fixed-width values of rows [begin, end) into `out`.
 template <typename T>
-void gather_fixed(const Column& column, size_t begin, size_t end, size_t nulls,
-                  std::vector<T>& out) {
+void gather_fixed(const Column& column, size_t begin, size_t end, size_t nulls, RawArray<T>& out) {
   const size_t at = out.size();
   const size_t n = end - begin;
   out.resize(at + n - nulls);
@@ -86,6 +85,25 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
   bools_.clear();
   strings_.clear();
   null_count_ = 0;
+  size_t total = 0;
+  for (const Slice& slice : slices) total += slice.end - slice.begin;
+  levels_.reserve(total);
+  switch (spec_.type) {
+    case ColumnType::kInt32:
+      values32_.reserve(total);
+      break;
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
+    case ColumnType::kDouble:
+      values64_.reserve(total);
+      break;
+    case ColumnType::kBool:
+      bools_.reserve(total);
+      break;
+    case ColumnType::kString:
+      strings_.reserve(total);
+      break;
+  }
   for (const Slice& slice : slices) {
     const Column& column = slice.batch->columns[index];
     const size_t n = slice.end - slice.begin;
@@ -93,11 +111,13 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
     const uint8_t* valid = column.validity() + slice.begin;
     const size_t at = levels_.size();
     levels_.resize(at + n);
+    uint8_t* levels = levels_.data() + at;
     size_t present = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const uint8_t v = valid[i] != 0;
-      levels_[at + i] = v;
-      present += v;
+    for (size_t i = 0; i < n; ++i) present += valid[i] != 0;
+    if (present == n) {
+      std::memset(levels, 1, n);
+    } else {
+      for (size_t i = 0; i < n; ++i) levels[i] = valid[i] != 0;
     }
     const size_t nulls = n - present;
     null_count_ += nulls;
@@ -114,20 +134,30 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
         gather_fixed(column, slice.begin, slice.end, nulls, bools_);
         for (size_t i = bools_.size() - present; i < bools_.size(); ++i) bools_[i] = bools_[i] != 0;
         break;
-      case ColumnType::kString: {
-        const uint32_t* offsets = column.offsets_data() + slice.begin;
-        const char* chars = column.chars_data();
-        const size_t s_at = strings_.size();
-        strings_.resize(s_at + present);
-        std::string_view* dst = strings_.data() + s_at;
-        size_t k = 0;
-        for (size_t i = 0; i < n; ++i) {
-          if (valid[i])
-            dst[k++] = std::string_view(chars + offsets[i], offsets[i + 1] - offsets[i]);
-        }
-        break;
-      }
+      case ColumnType::kString:
+        break;  // views only if the chunk goes PLAIN (gather_strings)
     }
+  }
+}
+
+// The non-null strings of the chunk as views into the slices' batches.
+void ColumnWriter::gather_strings() {
+  strings_.clear();
+  strings_.reserve(levels_.size() - null_count_);
+  for (const Slice& slice : slices_) {
+    const Column& column = slice.batch->columns[column_index_];
+    const size_t n = slice.end - slice.begin;
+    const uint8_t* valid = column.validity() + slice.begin;
+    const uint32_t* offsets = column.offsets_data() + slice.begin;
+    const char* chars = column.chars_data();
+    size_t k = strings_.size();
+    strings_.resize(k + n);  // at most n; trimmed below
+    std::string_view* dst = strings_.data();
+    for (size_t i = 0; i < n; ++i) {
+      dst[k] = std::string_view(chars + offsets[i], offsets[i + 1] - offsets[i]);
+      k += valid[i] != 0;
+    }
+    strings_.resize(k);
   }
 }
 
@@ -154,18 +184,31 @@ ColumnWriter::Mode ColumnWriter::build_dictionary() {
   auto sparse = [&](size_t i, size_t distinct) { return i == probe && distinct * repeats > probe; };
   if (spec_.type == ColumnType::kString) {
     dict_strings_.reset();
-    for (size_t i = 0; i < present; ++i) {
-      if (sparse(i, dict_strings_.size())) return Mode::kPlain;
-      // Neighbouring rows often repeat a value (the rows of one flattened
-      // event): reuse the previous index without hashing.
-      if (i > 0 && strings_[i].size() == strings_[i - 1].size() &&
-          std::memcmp(strings_[i].data(), strings_[i - 1].data(), strings_[i].size()) == 0) {
-        idx[i] = idx[i - 1];
-        continue;
+    size_t k = 0;  // non-null values so far
+    std::string_view prev;
+    for (const Slice& slice : slices_) {
+      const Column& column = slice.batch->columns[column_index_];
+      const uint8_t* valid = column.validity() + slice.begin;
+      const uint32_t* offsets = column.offsets_data() + slice.begin;
+      const char* chars = column.chars_data();
+      const size_t n = slice.end - slice.begin;
+      for (size_t i = 0; i < n; ++i) {
+        if (!valid[i]) continue;
+        if (sparse(k, dict_strings_.size())) return Mode::kPlain;
+        const std::string_view v(chars + offsets[i], offsets[i + 1] - offsets[i]);
+        // Neighbouring rows often repeat a value (the rows of one flattened
+        // event): reuse the previous index without hashing.
+        if (k > 0 && v.size() == prev.size() && std::memcmp(v.data(), prev.data(), v.size()) == 0) {
+          idx[k] = idx[k - 1];
+          ++k;
+          continue;
+        }
+        idx[k++] = dict_strings_.insert(v);
+        prev = v;
+        if (dict_strings_.plain_bytes() > limit || dict_strings_.size() > max_distinct) {
+          return Mode::kPlain;
+        }
       }
-      idx[i] = dict_strings_.insert(strings_[i]);
-      if (dict_strings_.plain_bytes() > limit || dict_strings_.size() > max_distinct)
-        return Mode::kPlain;
     }
   } else if (spec_.type == ColumnType::kInt32) {
     dict32_.reset();
@@ -204,7 +247,8 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
   const bool dict = mode == Mode::kDictionary;
   switch (spec_.type) {
     case ColumnType::kInt32: {
-      const std::vector<uint32_t>& v = dict ? dict32_.values() : values32_;
+      const std::span<const uint32_t> v =
+          dict ? std::span<const uint32_t>(dict32_.values()) : values32_;
       if (v.empty()) return;
       int32_t lo = std::numeric_limits<int32_t>::max(), hi = std::numeric_limits<int32_t>::min();
       for (uint32_t bits : v) {
@@ -218,7 +262,8 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
     }
     case ColumnType::kInt64:
     case ColumnType::kTimestamp: {
-      const std::vector<uint64_t>& v = dict ? dict64_.values() : values64_;
+      const std::span<const uint64_t> v =
+          dict ? std::span<const uint64_t>(dict64_.values()) : values64_;
       if (v.empty()) return;
       int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
       for (uint64_t bits : v) {
@@ -233,7 +278,8 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
     case ColumnType::kDouble: {
       // TYPE_ORDER rules: nan_count always, min/max from non-NaN values only,
       // none if all values are NaN, a zero min written as -0.0 and a zero max as +0.0.
-      const std::vector<uint64_t>& v = dict ? dict64_.values() : values64_;
+      const std::span<const uint64_t> v =
+          dict ? std::span<const uint64_t>(dict64_.values()) : values64_;
       int64_t nans = 0;
       bool any = false;
       double lo = 0, hi = 0;
@@ -423,8 +469,11 @@ void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& tot
 
 ColumnChunkMeta ColumnWriter::write_chunk(std::span<const Slice> slices, size_t index,
                                           PageSink& pages) {
+  slices_ = slices;
+  column_index_ = index;
   gather(slices, index);
   const Mode mode = build_dictionary();
+  if (mode == Mode::kPlain && spec_.type == ColumnType::kString) gather_strings();
 
   ColumnChunkMeta meta;
   meta.type = physical_type(spec_.type);

@@ -35,6 +35,7 @@ class ColumnWriter {
   enum class Mode { kDictionary, kPlain };
 
   void gather(std::span<const Slice> slices, size_t index);
+  void gather_strings();
   Mode build_dictionary();
   void compute_statistics(Mode mode, Statistics& stats) const;
   void write_dictionary_page(PageSink& pages, ChunkTotals& totals, ColumnChunkMeta& meta);
@@ -47,16 +48,18 @@ class ColumnWriter {
 
   ColumnSpec spec_;
   const WriterOptions& options_;
-  int index_width_ = 1;  // bits per dictionary index
+  int index_width_ = 1;            // bits per dictionary index
+  std::span<const Slice> slices_;  // the chunk being written
+  size_t column_index_ = 0;
 
   // The gathered chunk: one definition level per row, the non-null values.
-  std::vector<uint8_t> levels_;
+  RawArray<uint8_t> levels_;
   size_t null_count_ = 0;
-  std::vector<uint32_t> values32_;         // INT32 bits
-  std::vector<uint64_t> values64_;         // INT64, TIMESTAMP, DOUBLE bits
-  std::vector<uint8_t> bools_;             // BOOLEAN 0/1
-  std::vector<std::string_view> strings_;  // BYTE_ARRAY, pointing into the slices' batches
-  std::vector<uint32_t> indices_;          // dictionary index per non-null value
+  RawArray<uint32_t> values32_;         // INT32 bits
+  RawArray<uint64_t> values64_;         // INT64, TIMESTAMP, DOUBLE bits
+  RawArray<uint8_t> bools_;             // BOOLEAN 0/1
+  RawArray<std::string_view> strings_;  // BYTE_ARRAY when PLAIN, pointing into the batches
+  RawArray<uint32_t> indices_;          // dictionary index per non-null value
 
   FixedDictionary<uint32_t> dict32_;
   FixedDictionary<uint64_t> dict64_;
