@@ -198,7 +198,7 @@ ColumnWriter::Mode ColumnWriter::build_dictionary() {
         const std::string_view v(chars + offsets[i], offsets[i + 1] - offsets[i]);
         // Neighbouring rows often repeat a value (the rows of one flattened
         // event): reuse the previous index without hashing.
-        if (k > 0 && v.size() == prev.size() && std::memcmp(v.data(), prev.data(), v.size()) == 0) {
+        if (k > 0 && v.size() == prev.size() && same_bytes(v.data(), prev.data(), v.size())) {
           idx[k] = idx[k - 1];
           ++k;
           continue;

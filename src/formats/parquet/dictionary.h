@@ -43,6 +43,26 @@ inline uint64_t hash_bytes(const char* p, size_t n) {
   return hash_mix(h);
 }
 
+// Byte equality of two strings of length n, without a library call for the
+// short values that dominate logs (ids, URLs, enum-like fields).
+inline bool same_bytes(const char* a, const char* b, size_t n) {
+  if (n <= 16) {
+    if (n >= 8) {
+      uint64_t a0, b0, a1, b1;
+      std::memcpy(&a0, a, 8);
+      std::memcpy(&b0, b, 8);
+      std::memcpy(&a1, a + n - 8, 8);
+      std::memcpy(&b1, b + n - 8, 8);
+      return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
 // Bits is uint32_t (INT32) or uint64_t (INT64, TIMESTAMP, DOUBLE bit patterns).
 template <typename Bits>
 class FixedDictionary {
@@ -123,7 +143,7 @@ class StringDictionary {
       }
       if (s.hash == h) {
         const std::string_view e = at(s.index_plus_one - 1);
-        if (e.size() == v.size() && std::memcmp(e.data(), v.data(), v.size()) == 0) {
+        if (e.size() == v.size() && same_bytes(e.data(), v.data(), v.size())) {
           return s.index_plus_one - 1;
         }
       }
