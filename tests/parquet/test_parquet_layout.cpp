@@ -290,6 +290,37 @@ TEST(ParquetLayout, StatisticsEqualTheData) {
   }
 }
 
+TEST(ParquetLayout, PageLimitIsCheckedPerValueForStrings) {
+  TempDir dir("sluice-parquet");
+  const OutputSchema schema = {{"s", ColumnType::kString}};
+  RecordBatch batch(schema);
+  // Mostly short values with a few far larger than the page limit between them.
+  for (int i = 0; i < 3000; ++i) {
+    batch.columns[0].push_string(i % 500 == 7 ? std::string(50000 + i, 'x')
+                                              : "v" + std::to_string(i));
+  }
+  WriterOptions options;
+  options.data_page_bytes = 8192;
+  options.dictionary_page_bytes = 0;  // PLAIN: the values themselves fill the pages
+  const std::string path = dir.path() + "/pages.parquet";
+  write_file(path, schema, options, {{{&batch, 0, 3000}}});
+  const ChunkRow c = chunks(path).at(0);
+  EXPECT_EQ(c.encodings.find("RLE_DICTIONARY"), std::string::npos);
+  const std::vector<PageInfo> pages = walk_pages(read_all(path), c.file_offset, c.total_compressed);
+  int oversized = 0;
+  int64_t rows = 0;
+  for (const PageInfo& p : pages) {
+    rows += p.num_values;
+    if (p.uncompressed_size > 8192) {
+      EXPECT_EQ(p.num_values, 1) << "only a single value larger than the limit may exceed it";
+      ++oversized;
+    }
+  }
+  EXPECT_EQ(oversized, 6);
+  EXPECT_EQ(rows, 3000);
+  EXPECT_GT(pages.size(), 10u);
+}
+
 TEST(ParquetLayout, LongStringStatisticsAreTruncatedBounds) {
   TempDir dir("sluice-parquet");
   const OutputSchema schema = {{"s", ColumnType::kString}};
