@@ -19,6 +19,11 @@ namespace {
 
 // Rows per page stay below the header's int32 num_values.
 constexpr size_t kMaxPageRows = static_cast<size_t>(std::numeric_limits<int32_t>::max());
+// Larger page or dictionary limits are clamped so that pages of many values
+// always fit the header's int32 sizes; only one value above 2 GB can still
+// overflow them, which PageSink refuses with an error.
+constexpr size_t kMaxPageBytes =
+    static_cast<size_t>(std::numeric_limits<int32_t>::max()) - (1 << 20);
 
 template <typename T>
 std::string plain_bytes(T v) {
@@ -171,7 +176,7 @@ size_t ColumnWriter::dictionary_size() const {
 // dictionary's PLAIN size passes the limit or it holds more entries than the
 // repeat ratio allows (the rest is then not hashed).
 ColumnWriter::Mode ColumnWriter::build_dictionary() {
-  const size_t limit = options_.dictionary_page_bytes;
+  const size_t limit = std::min(options_.dictionary_page_bytes, kMaxPageBytes);
   const size_t present = levels_.size() - null_count_;
   if (spec_.type == ColumnType::kBool || present == 0) return Mode::kPlain;
   indices_.resize(present);
@@ -412,7 +417,8 @@ void ColumnWriter::encode_page(Mode mode, size_t row_begin, size_t row_end, size
 template <typename Cost>
 void ColumnWriter::cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals& totals,
                              ColumnChunkMeta& meta) {
-  const uint64_t limit_bits = static_cast<uint64_t>(options_.data_page_bytes) * 8;
+  const uint64_t limit_bits =
+      static_cast<uint64_t>(std::min(options_.data_page_bytes, kMaxPageBytes)) * 8;
   const size_t rows = levels_.size();
   const uint8_t* levels = levels_.data();
   const Encoding encoding = mode == Mode::kDictionary ? Encoding::kRleDictionary : Encoding::kPlain;

@@ -81,8 +81,10 @@ enum class Codec { kNone, kSnappy, kZstd };
 struct WriterOptions {
   Codec codec = Codec::kZstd;
   int zstd_level = 1;
-  // Uncompressed size limit of a data page. Checked per value for strings; a
-  // page always holds at least one row, so one larger value makes one page.
+  // Uncompressed size limit of a data page. Checked before each value (an
+  // upper bound of the encoded size, so also per value for strings); a page
+  // always holds at least one row, so one larger value makes a page of its own.
+  // Both limits are clamped to 2 GiB - 1 MiB (the page header's int32 sizes).
   size_t data_page_bytes = 1 << 20;
   // PLAIN-encoded size limit of a column chunk's dictionary; beyond it the
   // whole chunk is written PLAIN (decided per column chunk, per row group).
