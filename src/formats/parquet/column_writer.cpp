@@ -106,8 +106,7 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
       bools_.reserve(total);
       break;
     case ColumnType::kString:
-      strings_.reserve(total);
-      break;
+      break;  // gather_strings() reserves, if the chunk goes PLAIN
   }
   for (const Slice& slice : slices) {
     const Column& column = slice.batch->columns[index];
