@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "parquet_test_util.h"
@@ -108,6 +109,34 @@ TEST(ParquetRoundTripStrings, LongStringsOwnPagesAndStatisticsStayBounds) {
     // the 0x7f row, kept whole) that must not prune it.
     EXPECT_EQ(r2.int64_at(0, 0), 1) << "the maximum is still found";
   }
+}
+
+// A sink that already holds bytes (a container, an upload resumed at an
+// offset): the file's offsets count from where the writer started.
+class StringSink final : public ByteSink {
+ public:
+  explicit StringSink(std::string prefix) : bytes(std::move(prefix)) {}
+  void write(const void* data, size_t n) override {
+    bytes.append(static_cast<const char*>(data), n);
+  }
+  uint64_t position() const override { return bytes.size(); }
+  std::string bytes;
+};
+
+TEST(ParquetRoundTripStrings, OffsetsCountFromWhereTheWriterStarted) {
+  TempDir dir("sluice-parquet");
+  const OutputSchema schema = test_schema();
+  const RecordBatch a = make_batch(schema, 700, 0, 13);
+  StringSink sink("0123456789");
+  FileWriter writer(schema, WriterOptions{}, sink);
+  const std::vector<std::vector<Slice>> groups = {{{&a, 0, 300}}, {{&a, 300, 700}}};
+  for (const auto& group : groups) writer.write_row_group(group);
+  writer.close();
+  EXPECT_EQ(writer.bytes_written(), sink.bytes.size() - 10);
+  EXPECT_EQ(writer.rows_written(), 700);
+  const std::string path = dir.path() + "/offset.parquet";
+  testsupport::write_file(path, sink.bytes.substr(10));
+  expect_same_rows(expected_rows(groups), duckdb_rows(path, schema), schema, "duckdb");
 }
 
 TEST(ParquetRoundTripStrings, EmptyRowGroupCallWritesNothingAndEmptyFileIsValid) {
