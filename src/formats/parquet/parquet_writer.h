@@ -93,7 +93,9 @@ struct WriterOptions {
   // times on average (distinct * dictionary_min_repeats <= non-null values):
   // indices of a high-cardinality column (event times, ids) look random to the
   // codec, while PLAIN keeps the structure zstd compresses (sorted times,
-  // neighbouring repeats). 1 keeps every dictionary under the byte limit.
+  // neighbouring repeats). Checked on the chunk's first max(4096, n/8) values
+  // too, so a sparse column stops hashing early. 1 turns the rule off (only
+  // the byte limit applies).
   size_t dictionary_min_repeats = 4;
   // String statistics longer than this are truncated to bounds (min: a prefix;
   // max: a prefix with its last ASCII byte incremented), kept valid UTF-8.
@@ -111,7 +113,8 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
 
   // Encodes the rows of all slices, in order, as ONE row group (the caller
-  // decides the row-group size). Slices with no rows are ignored; a call with
+  // decides the row-group size). The batches are read only during the call
+  // (nothing is kept). Slices with no rows are ignored; a call with
   // no rows at all writes no row group. Throws RuntimeError if a slice does not
   // match the schema, after close(), or after an earlier failure.
   void write_row_group(std::span<const Slice> slices);
