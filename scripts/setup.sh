@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs every dependency of sluice on a fresh Debian 12 machine, idempotently:
-# Debian packages through apt, and DuckDB 1.4.4 (library and header) from the npm
+# Debian packages through apt, DuckDB 1.4.4 (library and header) from the npm
 # registry, verified against pinned npm integrity hashes, into third_party/duckdb
-# (ignored by git, never committed).
+# (ignored by git, never committed), and the independent Parquet readers of
+# tests/parquet (nodejs-polars, hyparquet) with `npm ci` from their committed
+# package-lock.json, which pins every version and checks its integrity hash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +13,7 @@ APT_PACKAGES=(
   librdkafka-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libfmt-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 time
+  postgresql-15 time libzstd-dev libsnappy-dev
 )
 
 SUDO=""
@@ -63,5 +65,14 @@ if [ ! -f "$DUCKDB_DIR/.complete-1.4.4-r.4" ]; then
   cp "$tmp/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR/include/"
   rm -rf "$tmp" "$(dirname "$lib_tgz")" "$(dirname "$hdr_tgz")"
   touch "$DUCKDB_DIR/.complete-1.4.4-r.4"
+fi
+# Parquet readers for tests/parquet: exact versions and sha512 integrity come from
+# tests/parquet/readers/package-lock.json; `npm ci` refuses a tarball whose hash
+# differs. nodejs-polars needs its platform package listed explicitly.
+READERS_DIR=tests/parquet/readers
+if [ ! -f "$READERS_DIR/node_modules/.package-lock.json" ] ||
+   [ "$READERS_DIR/package-lock.json" -nt "$READERS_DIR/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the Parquet test readers (npm ci in $READERS_DIR)"
+  (cd "$READERS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: done"

@@ -68,6 +68,9 @@ class Column {
 
   // Raw fixed-width data (size() * width bytes), for bulk copies.
   const uint8_t* fixed_data() const { return fixed_.data(); }
+  // Raw string storage: row i is chars_data()[offsets_data()[i] .. offsets_data()[i + 1]).
+  const uint32_t* offsets_data() const { return offsets_.data(); }
+  const char* chars_data() const { return chars_.data(); }
   size_t width() const;
   // Approximate memory footprint in bytes, for rotation by size.
   size_t byte_size() const {
