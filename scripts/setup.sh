@@ -5,6 +5,8 @@
 # (ignored by git, never committed), and the independent Parquet readers of
 # tests/parquet (nodejs-polars, hyparquet) with `npm ci` from their committed
 # package-lock.json, which pins every version and checks its integrity hash.
+# Prometheus (with promtool) and Chromium are Debian packages for the
+# observability tests (tests/observability).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,7 @@ APT_PACKAGES=(
   libfmt-dev libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 time libzstd-dev libsnappy-dev
+  prometheus chromium
 )
 
 SUDO=""

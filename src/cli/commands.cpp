@@ -26,6 +26,10 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   run->add_option("--idle-stop-ms", run_.idle_stop_ms,
                   "stop after this long without input (0: never)");
   run->add_flag("--quiet", run_.quiet, "no progress lines");
+  run->add_option(
+      "--http", run_.http,
+      "serve /metrics, /health, /api and the dashboard on HOST:PORT, :PORT or PORT "
+      "(host 127.0.0.1; port 0: any free port), or 'off' (default: http.listen, else off)");
   run->callback([this] { chosen_ = [this] { return run_command(run_, stop_); }; });
 
   auto* validate =
@@ -73,6 +77,9 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
       ->capture_default_str();
   demo->add_option("--duplicates", demo_.duplicates, "percent of duplicate events");
   demo->add_option("--seed", demo_.seed, "random seed")->capture_default_str();
+  demo->add_option("--http", demo_.http,
+                   "dashboard, /metrics and /health on HOST:PORT, :PORT or PORT, or 'off' "
+                   "(default 127.0.0.1:0, any free port; the URL is printed)");
   demo->callback([this] { chosen_ = [this] { return demo_command(demo_, stop_); }; });
 
   auto* broker = app.add_subcommand(
@@ -122,6 +129,9 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   orch->add_option("--lake", orchestrate_.lake, "lake root directory (overrides sink.lake.path)");
   orch->add_flag("--once", orchestrate_.once, "one pass over the jobs, then exit");
   orch->add_flag("--quiet", orchestrate_.quiet, "no progress lines");
+  orch->add_option("--http", orchestrate_.http,
+                   "serve /metrics, /health, /api and the dashboard on HOST:PORT, :PORT or PORT, "
+                   "or 'off' (default: http.listen, else off)");
   orch->callback([this] { chosen_ = [this] { return orchestrate_command(orchestrate_, stop_); }; });
 
   auto* runs = app.add_subcommand("runs", "List orchestrated runs, newest first");

@@ -22,6 +22,7 @@ struct RunArgs {
   int64_t stop_after = 0;
   int64_t idle_stop_ms = 0;
   bool quiet = false;
+  std::string http;  // --http: HOST:PORT or off ("": the pipeline's http.listen)
 };
 
 struct GenerateArgs {
@@ -43,6 +44,7 @@ struct DemoArgs {
   double malformed = 1.0;
   double duplicates = 0;
   uint64_t seed = 42;
+  std::string http;  // "": http.listen, else 127.0.0.1:0 (any free port)
 };
 
 struct DevBrokerArgs {
@@ -72,6 +74,7 @@ struct OrchestrateArgs {
   std::string lake;
   bool once = false;
   bool quiet = false;
+  std::string http;
 };
 
 struct RunsArgs {

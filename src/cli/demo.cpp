@@ -11,9 +11,11 @@
 
 #include "cli/commands.h"
 #include "cli/embedded_pipelines.h"
+#include "cli/telemetry_setup.h"
 #include "config/loader.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "observability/http_server.h"
 #include "orchestrator/background.h"
 #include "orchestrator/host.h"
 #include "pipeline/stream_runner.h"
@@ -99,8 +101,11 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   o.push_back({"orchestrator", "{poll_interval: 1s}"});
   PipelineConfig config = load_pipeline((demo_dir / "clickstream.yaml").string(), o);
 
+  auto telemetry = make_telemetry(config, true);
+  auto http = obs::start_http(*telemetry, a.http, config.http.listen, "127.0.0.1:0");
   // The orchestrator runs the batch jobs as commits arrive, on its own thread.
-  OrchestratorHost host(config, nullptr);
+  OrchestratorHost host(config, nullptr, job_hook(*telemetry));
+  telemetry->orchestrator_started();
   Orchestrator& orchestrator = host.orchestrator();
   BackgroundOrchestrator background(orchestrator);
 
@@ -140,6 +145,7 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   opts.stop_after_events = a.events;
   opts.read_counter = &consumed;
   opts.on_commit = [&orchestrator] { orchestrator.notify(); };
+  opts.telemetry = telemetry.get();
   RunSummary s;
   try {
     StreamRunner runner(config, opts);

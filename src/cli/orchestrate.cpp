@@ -5,9 +5,11 @@
 
 #include "batch/day.h"
 #include "cli/commands.h"
+#include "cli/telemetry_setup.h"
 #include "config/loader.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "observability/http_server.h"
 #include "orchestrator/host.h"
 
 namespace sluice::cli {
@@ -62,8 +64,11 @@ int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop)
     throw ConfigError(config.file, 0, "batch",
                       "the pipeline declares no batch jobs to orchestrate");
   }
-  OrchestratorHost host(config, a.quiet ? nullptr : &std::cerr);
+  auto telemetry = make_telemetry(config, false);
+  auto http = obs::start_http(*telemetry, a.http, config.http.listen, "off");
+  OrchestratorHost host(config, a.quiet ? nullptr : &std::cerr, job_hook(*telemetry));
   Orchestrator& orchestrator = host.orchestrator();
+  telemetry->orchestrator_started();
   if (a.once) {
     auto outcomes = orchestrator.tick();
     print_outcomes(outcomes);

@@ -5,8 +5,10 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/telemetry_setup.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "observability/http_server.h"
 #include "orchestrator/background.h"
 #include "orchestrator/host.h"
 #include "pipeline/stream_runner.h"
@@ -55,12 +57,18 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   opts.stop_after_events = a.stop_after;
   opts.idle_stop_ms = a.idle_stop_ms;
   opts.progress = !a.quiet;
+  // Metrics and the HTTP server (before the stream, so a busy port fails at once).
+  auto telemetry = make_telemetry(config, true);
+  opts.telemetry = telemetry.get();
+  auto http = obs::start_http(*telemetry, a.http, config.http.listen, "off");
   // With batch jobs and an `orchestrator:` section, the orchestrator runs
   // beside the stream on its own thread, woken by each lake commit.
   std::unique_ptr<OrchestratorHost> host;
   std::unique_ptr<BackgroundOrchestrator> background;
   if (!config.batch_jobs.empty() && config.orchestrator.declared) {
-    host = std::make_unique<OrchestratorHost>(config, a.quiet ? nullptr : &std::cerr);
+    host = std::make_unique<OrchestratorHost>(config, a.quiet ? nullptr : &std::cerr,
+                                              job_hook(*telemetry));
+    telemetry->orchestrator_started();
     opts.on_commit = [o = &host->orchestrator()] { o->notify(); };
     background = std::make_unique<BackgroundOrchestrator>(host->orchestrator());
   }

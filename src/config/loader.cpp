@@ -661,9 +661,9 @@ void parse_job_orchestration(const Reader& r, const YAML::Node& item, const std:
 PipelineConfig build(const YAML::Node& root, const std::string& file) {
   Reader r(file);
   if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 1, "(top level)", "empty file");
-  r.check_keys(
-      root, "",
-      {"name", "source", "schema", "transforms", "sink", "limits", "batch", "orchestrator"});
+  r.check_keys(root, "",
+               {"name", "source", "schema", "transforms", "sink", "limits", "batch", "orchestrator",
+                "http"});
   PipelineConfig c;
   c.file = file;
   if (!root["name"]) r.fail(root, "name", "missing required key");
@@ -700,6 +700,17 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
   }
   if (root["batch"]) c.batch_jobs = parse_batch(r, root["batch"]);
   if (root["orchestrator"]) c.orchestrator = parse_orchestrator(r, root["orchestrator"]);
+  if (const auto& h = root["http"]) {
+    r.check_keys(h, "http", {"listen"});
+    c.http.line = h.Mark().line + 1;
+    if (h["listen"]) {
+      c.http.listen = r.str(h["listen"], "http.listen");
+      std::string host;
+      int port = 0;
+      if (c.http.listen != "off" && !split_listen_address(c.http.listen, host, port))
+        r.fail(h["listen"], "http.listen", "expected HOST:PORT, :PORT, PORT or off");
+    }
+  }
   return c;
 }
 

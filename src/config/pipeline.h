@@ -222,6 +222,27 @@ struct OrchestratorConfig {
   int line = 0;
 };
 
+// `http:` -- the observability server (src/observability/): /metrics,
+// /health/*, /api/* and the dashboard.
+struct HttpConfig {
+  std::string listen;  // "HOST:PORT", ":PORT", "PORT" or "off"; "": the command's default
+  int line = 0;
+};
+
+// Splits an HTTP listen address: "HOST:PORT", ":PORT" or "PORT" (host
+// 127.0.0.1), port 0..65535 (0: any free port). False when malformed.
+inline bool split_listen_address(const std::string& text, std::string& host, int& port) {
+  size_t colon = text.rfind(':');
+  std::string p = colon == std::string::npos ? text : text.substr(colon + 1);
+  host = colon == std::string::npos || colon == 0 ? "127.0.0.1" : text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  port = std::stoi(p);
+  return port <= 65535 && !host.empty();
+}
+
 struct PipelineConfig {
   std::string file;  // where it was loaded from
   std::string name;
@@ -233,6 +254,7 @@ struct PipelineConfig {
   LimitsConfig limits;
   std::vector<BatchJobConfig> batch_jobs;
   OrchestratorConfig orchestrator;
+  HttpConfig http;
 };
 
 }  // namespace sluice

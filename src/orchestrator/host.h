@@ -22,12 +22,15 @@ class OrchestratorHost {
   // `log`: one line per run, attempt and alert (nullptr: silent). Throws
   // RuntimeError if the store cannot be opened, ConfigError for a bad
   // schedule.
-  OrchestratorHost(const PipelineConfig& config, std::ostream* log)
+  // `on_run`: see OrchestratorOptions::on_run (metrics).
+  OrchestratorHost(const PipelineConfig& config, std::ostream* log,
+                   decltype(OrchestratorOptions::on_run) on_run = {})
       : store_(open_checkpoint_store(config.orchestrator.store, config.lake.path)),
         alerts_(config.orchestrator.webhook_url.empty()
                     ? nullptr
                     : make_webhook_sink(config.orchestrator.webhook_url)),
-        orchestrator_(config, options(config, log), *store_, clock_, alerts_.get()) {}
+        orchestrator_(config, options(config, log, std::move(on_run)), *store_, clock_,
+                      alerts_.get()) {}
   OrchestratorHost(const OrchestratorHost&) = delete;
   OrchestratorHost& operator=(const OrchestratorHost&) = delete;
 
@@ -35,8 +38,10 @@ class OrchestratorHost {
   CheckpointStore& store() { return *store_; }
 
  private:
-  static OrchestratorOptions options(const PipelineConfig& config, std::ostream* log) {
+  static OrchestratorOptions options(const PipelineConfig& config, std::ostream* log,
+                                     decltype(OrchestratorOptions::on_run) on_run) {
     OrchestratorOptions o;
+    o.on_run = std::move(on_run);
     o.lake_dir = config.lake.path;
     o.log = log;
     return o;

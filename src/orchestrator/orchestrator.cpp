@@ -205,7 +205,9 @@ std::vector<JobOutcome> Orchestrator::tick() {
       failed_now.insert(job->name);
       continue;
     }
+    const int64_t started = clock_.now_ms();
     JobOutcome o = run_with_retries(*job, *due, std::nullopt);
+    if (options_.on_run && o.run_id != 0) options_.on_run(o, started, clock_.now_ms());
     if (o.status == RunStatus::kFailed) failed_now.insert(job->name);
     if (o.run_id != 0) out.push_back(std::move(o));
   }
@@ -247,7 +249,9 @@ std::vector<JobOutcome> Orchestrator::trigger(const std::string& job,
       out.push_back(JobOutcome{j->name, run.id, RunStatus::kSkipped, 0, why, {}});
       continue;
     }
+    const int64_t started = clock_.now_ms();
     JobOutcome o = run_with_retries(*j, due, days);
+    if (options_.on_run && o.run_id != 0) options_.on_run(o, started, clock_.now_ms());
     if (o.status != RunStatus::kSucceeded) failed.insert(j->name);
     out.push_back(std::move(o));
   }

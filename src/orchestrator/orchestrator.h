@@ -41,6 +41,8 @@
 
 namespace sluice {
 
+struct JobOutcome;
+
 // Runs one job (without its dependencies): run_batch_job by default; tests
 // inject failures here.
 using BatchJobFn = std::function<std::vector<BatchJobReport>(
@@ -54,6 +56,9 @@ struct OrchestratorOptions {
   std::ostream* log = nullptr;  // one line per run, attempt and alert
   BatchJobFn run_job;           // empty: run_batch_job
   uint64_t seed = 0;            // jitter; 0: random
+  // Called after each run that ran (run id != 0), with its start and end
+  // (ms since the epoch, from the orchestrator's clock): metrics hook.
+  std::function<void(const JobOutcome&, int64_t started_ms, int64_t finished_ms)> on_run;
 };
 
 struct JobOutcome {

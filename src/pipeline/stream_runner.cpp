@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "observability/telemetry.h"
 #include "pipeline/event_time_stage.h"
 #include "sinks/dlq/dlq_writer.h"
 #include "sinks/lake/lake_writer.h"
@@ -285,6 +286,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
           parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros(),
                          track_rows ? &w->row_records : nullptr);
           events_read += static_cast<int64_t>(w->raw.records.size());
+          if (options_.telemetry)
+            options_.telemetry->events_read(static_cast<int64_t>(w->raw.records.size()));
           if (options_.read_counter) options_.read_counter->store(events_read.load());
           queue.push(std::move(w));
         } else if (!w->raw.next_offsets.empty()) {
@@ -336,7 +339,14 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (dlq_topic->failed() > 0)
         throw RuntimeError("DLQ topic: deliveries failed; not committing");
     }
-    LakeCommitEntry entry = lake.commit(start, pending_end, meta);
+    const int64_t commit_started_us = now_micros();
+    LakeCommitEntry entry;
+    try {
+      entry = lake.commit(start, pending_end, meta);
+    } catch (const std::exception& e) {
+      if (options_.telemetry) options_.telemetry->commit_failed(e.what());
+      throw;
+    }
     if (event_time.enabled() && entry.seq != next_seq) {
       throw RuntimeError("another process committed to table " + config_.lake.table +
                          ": pipelines with dedupe or windows need a single writer per table");
@@ -348,6 +358,19 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     for (const auto& f : entry.files) {
       summary.rows_written += f.rows;
       summary.bytes_written += f.bytes;
+    }
+    if (options_.telemetry) {
+      // Read back from the commit entry: what this commit made visible.
+      obs::CommitInfo info;
+      info.seq = entry.seq;
+      info.timestamp_ms = entry.timestamp_ms;
+      info.files = static_cast<int64_t>(entry.files.size());
+      for (const auto& f : entry.files) {
+        info.rows += f.rows;
+        info.bytes += f.bytes;
+      }
+      info.seconds = (now_micros() - commit_started_us) / 1e6;
+      options_.telemetry->commit(info);
     }
     {
       std::lock_guard lock(starts_mu);
@@ -388,6 +411,44 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     }
   };
 
+  // Telemetry: one call per batch, with rejects counted per rule here.
+  auto report_batch = [&](const Work& w) {
+    std::array<int64_t, obs::kRejectRules.size()> per_rule{};
+    std::vector<std::string> samples;
+    for (const auto& r : w.rejects) {
+      per_rule[obs::reject_rule_index(r.rule)]++;
+      if (samples.size() < 5) samples.push_back(format_dlq_line(w.raw, r));
+    }
+    int64_t dlq_records = (dlq || dlq_topic) ? static_cast<int64_t>(w.rejects.size()) : 0;
+    options_.telemetry->batch(w.stats.records_accepted, per_rule, dlq_records, std::move(samples));
+  };
+  // About once a second: source readiness, consumer lag, event-time state.
+  int64_t last_probe_ms = 0;
+  auto probe = [&](bool force) {
+    obs::Telemetry* t = options_.telemetry;
+    const int64_t now = monotonic_millis();
+    if (!t || (!force && now - last_probe_ms < 1000)) return;
+    last_probe_ms = now;
+    if (kafka) {
+      bool assigned = !kafka->source().assigned().empty();
+      t->source_ready(assigned, assigned ? "" : "no Kafka partitions assigned yet");
+      t->kafka_lag(kafka->source().lag());
+    }
+    const int64_t wm = event_time.watermark();
+    double delay = -1;
+    if (event_time.enabled() && wm != kNoWatermark)
+      delay = std::max(0.0, (now_micros() - wm) / 1e6);
+    t->event_time(event_time.stats().duplicates, event_time.stats().late_rows, delay);
+  };
+  if (options_.telemetry) {
+    const char* type = config_.source.type == SourceType::kKafka  ? "kafka"
+                       : config_.source.type == SourceType::kFile ? "file"
+                                                                  : "generate";
+    options_.telemetry->stream_started(type, config_.lake.commit_interval_ms);
+    options_.telemetry->source_ready(!kafka, kafka ? "no Kafka partitions assigned yet" : "");
+    probe(true);
+  }
+
   bool ended = false;
   try {
     while (!ended) {
@@ -409,6 +470,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             }
             for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
             summary.events_accepted += w->stats.records_accepted;
+            if (options_.telemetry) report_batch(*w);
             summary.events_rejected += w->stats.records_rejected;
             pending_events += static_cast<int64_t>(w->raw.records.size());
             break;
@@ -435,10 +497,12 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         last_commit_ms = now;
       }
       progress(false);
+      probe(false);
     }
     if (failure) std::rethrow_exception(failure);
     commit(true);  // drain
   } catch (...) {
+    if (options_.telemetry) options_.telemetry->stream_stopped();
     reader_stop = true;
     {
       std::lock_guard lock(barrier.mu);
@@ -466,6 +530,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   summary.windows_emitted = event_time.stats().windows_emitted;
   summary.dedupe_keys = static_cast<int64_t>(event_time.dedupe_keys());
   summary.seconds = (monotonic_millis() - started_ms) / 1000.0;
+  probe(true);
+  if (options_.telemetry) options_.telemetry->stream_stopped();
   progress(true);
   return summary;
 }

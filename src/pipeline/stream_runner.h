@@ -15,6 +15,10 @@
 
 #include "config/pipeline.h"
 
+namespace sluice::obs {
+class Telemetry;
+}
+
 namespace sluice {
 
 struct RunOptions {
@@ -27,6 +31,9 @@ struct RunOptions {
   // If set, called on the writer thread after each lake commit (must be quick:
   // `sluice run` uses it to wake the orchestrator's own thread).
   std::function<void()> on_commit;
+  // If set: metrics and status (src/observability/), updated once per batch,
+  // per commit and about once a second (lag, watermark delay).
+  obs::Telemetry* telemetry = nullptr;
 };
 
 struct RunSummary {

@@ -1,0 +1,37 @@
+// Wiring of the observability pieces for `sluice run`, `sluice demo` and
+// `sluice orchestrate`: the Telemetry of a pipeline and the orchestrator's
+// per-run metrics hook.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.h"
+#include "observability/telemetry.h"
+#include "orchestrator/orchestrator.h"
+
+namespace sluice::cli {
+
+inline std::unique_ptr<obs::Telemetry> make_telemetry(const PipelineConfig& c, bool stream) {
+  std::vector<std::string> jobs;
+  for (const auto& j : c.batch_jobs) jobs.push_back(j.name);
+  return std::make_unique<obs::Telemetry>(c.name, stream ? c.lake.table : "", jobs);
+}
+
+// OrchestratorOptions::on_run reporting to `t`.
+inline auto job_hook(obs::Telemetry& t) {
+  return [&t](const JobOutcome& o, int64_t started_ms, int64_t finished_ms) {
+    obs::JobRunInfo r;
+    r.job = o.job;
+    r.status = run_status_name(o.status);
+    r.run_id = o.run_id;
+    r.attempts = o.attempts;
+    r.started_ms = started_ms;
+    r.finished_ms = finished_ms;
+    r.error = o.error;
+    t.job_run(r);
+  };
+}
+
+}  // namespace sluice::cli

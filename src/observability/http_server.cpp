@@ -1,0 +1,110 @@
+#include "observability/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "config/pipeline.h"
+#include "core/error.h"
+#include "observability/dashboard_html.h"
+
+namespace sluice::obs {
+
+namespace {
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+HttpServer::HttpServer(Telemetry& telemetry, const std::string& listen)
+    : telemetry_(telemetry), server_(std::make_unique<httplib::Server>()) {
+  if (!split_listen_address(listen, host_, port_))
+    throw std::invalid_argument("expected HOST:PORT, :PORT, PORT or off, got '" + listen + "'");
+  // Not cpp-httplib's default SO_REUSEPORT: a second server on the same port
+  // must fail, not share it.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  Telemetry& t = telemetry_;
+  server_->Get("/metrics", [&t](const httplib::Request&, httplib::Response& res) {
+    res.set_content(t.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_->Get("/health/live", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"live\":true}", "application/json");
+  });
+  server_->Get("/health/ready", [&t](const httplib::Request&, httplib::Response& res) {
+    Readiness r = t.readiness(wall_ms());
+    nlohmann::json j = {{"ready", r.ready}};
+    if (!r.ready) j["reason"] = r.reason;
+    res.status = r.ready ? 200 : 503;
+    res.set_content(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json");
+  });
+  server_->Get("/api/status", [&t](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(t.status_json(wall_ms()), "application/json");
+  });
+  server_->Get("/api/dlq", [&t](const httplib::Request& req, httplib::Response& res) {
+    size_t limit = 20;
+    if (req.has_param("limit")) {
+      const std::string v = req.get_param_value("limit");
+      if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos) {
+        res.status = 400;
+        res.set_content("{\"error\":\"limit must be an integer 0..9999\"}", "application/json");
+        return;
+      }
+      limit = std::stoul(v);
+    }
+    res.set_content(t.dlq_json(limit), "application/json");
+  });
+  server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(kDashboardHtml, sizeof(kDashboardHtml)),
+                    "text/html; charset=utf-8");
+  });
+  if (port_ == 0) {
+    port_ = server_->bind_to_any_port(host_);
+    if (port_ <= 0) throw RuntimeError("http: cannot listen on " + host_ + " (any port)");
+  } else if (!server_->bind_to_port(host_, port_)) {
+    throw RuntimeError("http: cannot listen on " + host_ + ":" + std::to_string(port_) +
+                       " (address in use or not available; use --http HOST:PORT or --http off)");
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+void HttpServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string HttpServer::url() const {
+  bool v6 = host_.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_) + "/";
+}
+
+std::unique_ptr<HttpServer> start_http(Telemetry& telemetry, const std::string& flag,
+                                       const std::string& config, const std::string& fallback) {
+  std::string listen = !flag.empty() ? flag : !config.empty() ? config : fallback;
+  if (listen.empty() || listen == "off") return nullptr;
+  std::unique_ptr<HttpServer> server;
+  try {
+    server = std::make_unique<HttpServer>(telemetry, listen);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError("--http", 0, "http.listen", e.what());
+  }
+  std::fprintf(stderr, "[sluice] http: serving %s (metrics at %smetrics)\n", server->url().c_str(),
+               server->url().c_str());
+  return server;
+}
+
+}  // namespace sluice::obs
