@@ -266,6 +266,64 @@ TEST_F(HttpRun, DashboardShowsLiveNumbersInHeadlessChromium) {
   EXPECT_NE(dom.find("TTI: type:"), std::string::npos) << dom;
 }
 
+// `sluice orchestrate --http`: the batch job runs appear in /metrics and
+// /api/status once the orchestrator has run them over a lake `sluice run` filled.
+TEST(HttpOrchestrate, JobRunsInMetricsAndStatus) {
+  TempDir dir;
+  const std::string pipeline = dir.path() + "/clickstream.yaml";
+  std::filesystem::copy_file(kPipeline, pipeline);
+  std::filesystem::create_directories(dir.path() + "/data");
+  std::string out;
+  ASSERT_EQ(run_sluice({"generate", "sales-csv", "--output", dir.path() + "/data/sales.csv"}, &out),
+            0)
+      << out;
+  ASSERT_EQ(run_sluice(
+                {"generate", "product-master", "--output", dir.path() + "/data/product_master.csv"},
+                &out),
+            0)
+      << out;
+  const std::string lake = dir.path() + "/lake";
+  ASSERT_EQ(run_sluice({"run", pipeline, "--input", write_input(dir.path(), 100, 0), "--lake", lake,
+                        "--quiet"},
+                       &out),
+            0)
+      << out;
+  const std::string log = dir.path() + "/orch.log";
+  Child orch({"orchestrate", pipeline, "--lake", lake, "--http", "127.0.0.1:0", "--quiet"}, log);
+  int port = served_port(log);
+  ASSERT_GT(port, 0) << slurp(log);
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    auto r = c.Get("/metrics");
+    if (!r) return false;
+    metrics = r->body;
+    return metrics.find(
+               "sluice_batch_job_runs_total{pipeline=\"clickstream\",job=\"page_metrics\","
+               "status=\"succeeded\"} 1\n") != std::string::npos;
+  })) << metrics
+      << slurp(log);
+  EXPECT_NE(metrics.find("sluice_batch_job_duration_seconds_count{pipeline=\"clickstream\"} "),
+            std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      metrics, m,
+      std::regex(
+          R"(sluice_orchestrator_last_success_timestamp_seconds\{pipeline="clickstream",job="page_metrics"\} (\S+)\n)")))
+      << metrics;
+  EXPECT_GT(std::stod(m[1]), 1.7e9);  // a Unix time, not 0
+  auto s = c.Get("/api/status");
+  ASSERT_TRUE(s);
+  auto j = nlohmann::json::parse(s->body);
+  ASSERT_GE(j["recent_job_runs"].size(), 1u);
+  auto ready = c.Get("/health/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  orch.signal(SIGTERM);
+  EXPECT_EQ(orch.wait(), 0) << slurp(log);
+}
+
 TEST(HttpConfig, ListenFromPipelineYamlAndErrorsWithFileAndLine) {
   TempDir dir;
   std::string text = slurp(kPipeline);
