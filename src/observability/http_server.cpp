@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "config/pipeline.h"
 #include "core/error.h"
@@ -75,7 +76,14 @@ HttpServer::HttpServer(Telemetry& telemetry, const std::string& listen)
     throw RuntimeError("http: cannot listen on " + host_ + ":" + std::to_string(port_) +
                        " (address in use or not available; use --http HOST:PORT or --http off)");
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_returned_ = true;
+  });
+  // cpp-httplib's stop() does nothing until the accept loop runs (and that
+  // loop would then never end): wait for it here, so stop() always works.
+  while (!server_->is_running() && !listen_returned_.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 HttpServer::~HttpServer() {

@@ -9,6 +9,7 @@
 // already in use fails at start-up; serves until stop() or destruction.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,6 +42,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::string host_;
   int port_ = 0;
+  std::atomic<bool> listen_returned_{false};
   std::thread thread_;
 };
 

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/error.h"
+#include "observability/http_server.h"
 #include "observability/metric_names.h"
 #include "observability/registry.h"
 #include "observability/telemetry.h"
@@ -231,6 +233,20 @@ TEST(Telemetry, DlqRingKeepsTheNewestSamplesFirst) {
   std::string all = t.dlq_json(1000);
   EXPECT_EQ(std::count(all.begin(), all.end(), '{'),
             static_cast<long>(Telemetry::kRecentDlq));  // bounded
+}
+
+// Stopping right after start-up must not hang (cpp-httplib ignores stop()
+// before its accept loop runs); a second server on a busy port must fail.
+TEST(HttpServer, StopsRightAfterStartAndRefusesABusyPort) {
+  Telemetry t("p", "t", {});
+  for (int i = 0; i < 50; ++i) {
+    HttpServer s(t, "127.0.0.1:0");
+    EXPECT_GT(s.port(), 0);
+  }
+  HttpServer first(t, "127.0.0.1:0");
+  EXPECT_THROW(HttpServer(t, "127.0.0.1:" + std::to_string(first.port())), RuntimeError);
+  EXPECT_THROW(HttpServer(t, "127.0.0.1:x"), std::invalid_argument);
+  EXPECT_EQ(first.url(), "http://127.0.0.1:" + std::to_string(first.port()) + "/");
 }
 
 }  // namespace
