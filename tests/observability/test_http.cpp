@@ -324,6 +324,59 @@ TEST(HttpOrchestrate, JobRunsInMetricsAndStatus) {
   EXPECT_EQ(orch.wait(), 0) << slurp(log);
 }
 
+// Kafka: a dev broker with two partitions; the per-partition consumer lag is
+// exported with topic and partition labels and reaches 0 once all is read.
+TEST(HttpKafka, ConsumerLagPerPartitionAndReady) {
+  TempDir dir;
+  const std::string broker_log = dir.path() + "/broker.log";
+  Child broker({"dev-broker", "--topic", "obs", "--partitions", "2"}, broker_log);
+  std::string boot;
+  ASSERT_TRUE(wait_until([&] {
+    std::smatch m;
+    std::string text = slurp(broker_log);
+    if (!std::regex_search(text, m, std::regex(R"(dev broker listening on (\S+);)"))) return false;
+    boot = m[1];
+    return true;
+  })) << slurp(broker_log);
+  std::string out;
+  ASSERT_EQ(run_sluice({"generate", "clickstream", "--count", "400", "--output",
+                        "kafka://" + boot + "/obs"},
+                       &out),
+            0)
+      << out;
+  const std::string log = dir.path() + "/run.log";
+  Child run({"run", kPipeline, "--brokers", boot, "--topic", "obs", "--group", "g", "--lake",
+             dir.path() + "/lake", "--http", "127.0.0.1:0", "--quiet"},
+            log);
+  int port = served_port(log);
+  ASSERT_GT(port, 0) << slurp(log);
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  std::string metrics;
+  EXPECT_TRUE(wait_until([&] {
+    auto r = c.Get("/metrics");
+    if (!r) return false;
+    metrics = r->body;
+    return events_read(metrics) == 400 &&
+           metrics.find(
+               "sluice_kafka_consumer_lag{pipeline=\"clickstream\",topic=\"obs\","
+               "partition=\"0\"} 0\n") != std::string::npos &&
+           metrics.find(
+               "sluice_kafka_consumer_lag{pipeline=\"clickstream\",topic=\"obs\","
+               "partition=\"1\"} 0\n") != std::string::npos;
+  })) << metrics
+      << slurp(log);
+  nlohmann::json status;
+  EXPECT_TRUE(wait_until([&] {
+    auto r = c.Get("/api/status");
+    if (!r) return false;
+    status = nlohmann::json::parse(r->body);
+    return status["ready"] == true && status["kafka_lag"].size() == 2u;
+  })) << status.dump();
+  run.signal(SIGTERM);
+  EXPECT_EQ(run.wait(), 0) << slurp(log);
+}
+
 TEST(HttpConfig, ListenFromPipelineYamlAndErrorsWithFileAndLine) {
   TempDir dir;
   std::string text = slurp(kPipeline);
