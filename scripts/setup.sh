@@ -78,4 +78,12 @@ if [ ! -f "$READERS_DIR/node_modules/.package-lock.json" ] ||
   echo "setup: installing the Parquet test readers (npm ci in $READERS_DIR)"
   (cd "$READERS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# uPlot for the dashboard (embedded into the binary at build time), pinned with
+# its sha512 integrity in web/package-lock.json, installed with `npm ci`.
+WEB_DIR=web
+if [ ! -f "$WEB_DIR/node_modules/.package-lock.json" ] ||
+   [ "$WEB_DIR/package-lock.json" -nt "$WEB_DIR/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the dashboard's chart library (npm ci in $WEB_DIR)"
+  (cd "$WEB_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 echo "setup: done"

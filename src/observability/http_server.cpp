@@ -12,6 +12,8 @@
 #include "config/pipeline.h"
 #include "core/error.h"
 #include "observability/dashboard_html.h"
+#include "observability/uplot_css.h"
+#include "observability/uplot_js.h"
 
 namespace sluice::obs {
 
@@ -66,8 +68,22 @@ HttpServer::HttpServer(Telemetry& telemetry, const std::string& listen)
     res.set_content(t.dlq_json(limit), "application/json");
   });
   server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(std::string(kDashboardHtml, sizeof(kDashboardHtml)),
-                    "text/html; charset=utf-8");
+    res.set_content(std::string(kDashboardHtml, kDashboardHtml_size), "text/html; charset=utf-8");
+  });
+  // uPlot (npm, pinned in web/package-lock.json); 404 when built without it.
+  server_->Get("/assets/uplot.js", [](const httplib::Request&, httplib::Response& res) {
+    if (kUplotJs_size == 0) {
+      res.status = 404;
+      return;
+    }
+    res.set_content(std::string(kUplotJs, kUplotJs_size), "application/javascript");
+  });
+  server_->Get("/assets/uplot.css", [](const httplib::Request&, httplib::Response& res) {
+    if (kUplotCss_size == 0) {
+      res.status = 404;
+      return;
+    }
+    res.set_content(std::string(kUplotCss, kUplotCss_size), "text/css");
   });
   if (port_ == 0) {
     port_ = server_->bind_to_any_port(host_);

@@ -264,6 +264,15 @@ TEST_F(HttpRun, DashboardShowsLiveNumbersInHeadlessChromium) {
   EXPECT_NE(dom.find("id=\"pipeline\">clickstream"), std::string::npos) << dom;
   // DLQ samples appear in their table.
   EXPECT_NE(dom.find("TTI: type:"), std::string::npos) << dom;
+  // With uPlot installed (scripts/setup.sh) it is embedded, served and draws.
+  if (std::filesystem::exists(std::string(SLUICE_SOURCE_DIR) +
+                              "/web/node_modules/uplot/dist/uPlot.iife.min.js")) {
+    auto js = c.Get("/assets/uplot.js");
+    ASSERT_TRUE(js);
+    EXPECT_EQ(js->status, 200);
+    EXPECT_NE(js->body.find("uPlot"), std::string::npos);
+    EXPECT_NE(dom.find("class=\"uplot"), std::string::npos) << dom;
+  }
 }
 
 // `sluice orchestrate --http`: the batch job runs appear in /metrics and
