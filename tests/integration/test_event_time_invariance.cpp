@@ -274,7 +274,8 @@ TEST_F(Replay, KafkaOneOrThreePartitionsGiveTheSameTables) {
     ASSERT_EQ(
         run_sluice({"run", kIot, "--brokers", broker.bootstraps(), "--topic", "iot", "--group",
                     "inv", "--lake", lake, "--quiet", "--set", "source.kafka.max_batch_records=500",
-                    "--set", "sink.lake.commit_interval_ms=200", "--idle-stop-ms", "4000"},
+                    "--set", "sink.lake.commit_interval_ms=200", "--stop-after",
+                    std::to_string(events_->size()), "--idle-stop-ms", "120000"},
                    &out),
         0)
         << out;
