@@ -1,13 +1,15 @@
-// JSON parse + validate + preprocess in one pass: turns a RawBatch of NDJSON
-// records into columnar output rows (flattened, defaulted, with metadata
-// columns) plus a list of rejects. Shared by the streaming path and batch ETL.
+// Parse + validate + preprocess in one pass: turns a RawBatch of JSON
+// records (json/) into columnar output rows (flattened, defaulted, with
+// metadata columns) plus a list of rejects. Shared by the streaming path and
+// batch ETL. The schema checks, defaults and row emission live in
+// schema_plan.h, apart from the JSON reading.
 //
 // Threading: a Parser is used by one thread at a time (it owns a reusable
 // simdjson parser and scratch buffers). Several Parsers built from the same
 // config may run in parallel on different batches; they share nothing.
-// Construction compiles the schema once (regexes, defaults, column plan) and
-// may throw std::invalid_argument; process() never throws for bad input
-// records: they become Rejects.
+// Construction compiles the schema and the format once (regexes, defaults,
+// column plan, log_format) and may throw std::invalid_argument; process()
+// never throws for bad input records: they become Rejects.
 #pragma once
 
 #include <cstdint>
