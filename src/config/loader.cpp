@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/reader.h"
+#include "transforms/parse/parser.h"
 
 namespace sluice {
 
@@ -61,6 +62,15 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
     parse_transforms(r, root["transforms"], c.schema, c.transforms);
   else
     parse_transforms(r, YAML::Node(YAML::NodeType::Sequence), c.schema, c.transforms);
+  if (c.source.format != InputFormat::kJson) {
+    // The schema must be fillable from the format's captures: check it now,
+    // with a line number, rather than when the pipeline starts.
+    try {
+      Parser check(c.schema, c.transforms, c.limits, c.source.format, c.source.text);
+    } catch (const std::invalid_argument& e) {
+      r.fail(root["source"]["format"], "source.format", e.what());
+    }
+  }
   if (!root["sink"]) r.fail(root, "sink", "missing required key");
   parse_sink(r, root["sink"], c.schema, c);
   if (const auto& lim = root["limits"]) {

@@ -1,10 +1,88 @@
 // `source:` -- where records come from: kafka, file or generate.
 #include "config/reader.h"
 
+#include <re2/re2.h>
+
 namespace sluice::config {
 
+namespace {
+
+// "UTC", "Z", "+hh:mm", "-hh:mm", "+hhmm": minutes east of UTC.
+int32_t utc_offset_minutes(const Reader& r, const YAML::Node& node, const std::string& key) {
+  const std::string tz = r.str(node, key);
+  if (tz == "UTC" || tz == "Z") return 0;
+  static const RE2 kOffset("([+-])([01][0-9]|2[0-3]):?([0-5][0-9])");
+  std::string sign, hours, minutes;
+  if (!RE2::FullMatch(tz, kOffset, &sign, &hours, &minutes)) {
+    r.fail(node, key, "time zone '" + tz + "': expected UTC or a fixed offset like +02:00");
+  }
+  const int32_t m = std::stoi(hours) * 60 + std::stoi(minutes);
+  return sign == "-" ? -m : m;
+}
+
+// `format` and `text`: how records are read, whatever the source.
+void parse_format(const Reader& r, const YAML::Node& node, SourceConfig& s) {
+  if (const auto& f = node["format"]) {
+    const std::string name = r.str(f, "source.format");
+    bool known = false;
+    for (InputFormat format :
+         {InputFormat::kJson, InputFormat::kApacheCommon, InputFormat::kApacheCombined,
+          InputFormat::kNginx, InputFormat::kSyslog, InputFormat::kRegex}) {
+      if (name == input_format_name(format)) {
+        s.format = format;
+        known = true;
+      }
+    }
+    if (!known) {
+      r.fail(f, "source.format",
+             "unknown format '" + name +
+                 "' (json, apache_common, apache_combined, nginx, syslog, regex)");
+    }
+  }
+  // Text formats split Kafka messages into lines unless told otherwise.
+  s.kafka.split_lines = s.format != InputFormat::kJson;
+  TextFormatConfig& t = s.text;
+  if (const auto& text = node["text"]) {
+    if (s.format == InputFormat::kJson) {
+      r.fail(text, "source.text", "text options need a text source.format");
+    }
+    r.check_keys(text, "source.text", {"log_format", "pattern", "time_format", "timezone", "year"});
+    if (text["log_format"]) t.log_format = r.str(text["log_format"], "source.text.log_format");
+    if (text["pattern"]) t.pattern = r.str(text["pattern"], "source.text.pattern");
+    if (text["time_format"]) t.time_format = r.str(text["time_format"], "source.text.time_format");
+    if (text["timezone"])
+      t.utc_offset_minutes = utc_offset_minutes(r, text["timezone"], "source.text.timezone");
+    if (text["year"])
+      t.year = static_cast<int32_t>(r.integer(text["year"], "source.text.year", 1, 9999));
+    if (text["log_format"] && s.format != InputFormat::kNginx) {
+      r.fail(text["log_format"], "source.text.log_format", "only format nginx takes a log_format");
+    }
+    if (text["pattern"] && s.format != InputFormat::kRegex) {
+      r.fail(text["pattern"], "source.text.pattern", "only format regex takes a pattern");
+    }
+    if (!t.pattern.empty()) {
+      RE2 compiled(t.pattern, RE2::Quiet);
+      if (!compiled.ok()) {
+        r.fail(text["pattern"], "source.text.pattern", "invalid regex: " + compiled.error());
+      }
+      if (compiled.NamedCapturingGroups().empty()) {
+        r.fail(text["pattern"], "source.text.pattern",
+               "the pattern needs named groups, e.g. (?P<status>\\d+)");
+      }
+    }
+  }
+  if (s.format == InputFormat::kNginx && t.log_format.empty()) {
+    r.fail(node, "source.text.log_format", "format nginx needs a log_format");
+  }
+  if (s.format == InputFormat::kRegex && t.pattern.empty()) {
+    r.fail(node, "source.text.pattern", "format regex needs a pattern");
+  }
+}
+
+}  // namespace
+
 void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
-  r.check_keys(node, "source", {"type", "file", "kafka", "generate"});
+  r.check_keys(node, "source", {"type", "format", "text", "file", "kafka", "generate"});
   if (!node["type"]) r.fail(node, "source.type", "missing required key");
   std::string type = r.str(node["type"], "source.type");
   if (type == "file")
@@ -16,6 +94,8 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
   else
     r.fail(node["type"], "source.type",
            "unknown source type '" + type + "' (file, kafka, generate)");
+
+  parse_format(r, node, s);
 
   if (const auto& f = node["file"]) {
     r.check_keys(f, "source.file", {"path", "follow", "poll_ms", "max_batch_records"});
@@ -31,7 +111,7 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
   if (const auto& k = node["kafka"]) {
     r.check_keys(k, "source.kafka",
                  {"brokers", "topic", "topics", "group", "properties", "poll_timeout_ms",
-                  "max_batch_records"});
+                  "max_batch_records", "split_lines"});
     if (k["brokers"]) s.kafka.brokers = r.str(k["brokers"], "source.kafka.brokers");
     if (k["topic"]) s.kafka.topics.push_back(r.str(k["topic"], "source.kafka.topic"));
     if (k["topics"]) {
@@ -52,6 +132,8 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
     if (k["max_batch_records"])
       s.kafka.max_batch_records = static_cast<size_t>(
           r.integer(k["max_batch_records"], "source.kafka.max_batch_records", 1, 10000000));
+    if (k["split_lines"])
+      s.kafka.split_lines = r.boolean(k["split_lines"], "source.kafka.split_lines");
   }
   if (const auto& g = node["generate"]) {
     r.check_keys(g, "source.generate",
