@@ -98,6 +98,25 @@ TEST(FileSource, SingleFileOffsetsCrlfEmptyLinesAndNoFinalNewline) {
   EXPECT_EQ(source.files_opened(), 1);
 }
 
+TEST(FileSource, LinesCarryTheirLineNumberAlsoAfterResume) {
+  TempDir dir;
+  std::string path = dir.file("a.log");
+  write_file(path, "one\r\n\nthree\nfour\n\nsix");
+  auto numbers = [&](const SourceOffsets& resume) {
+    FileSource source(config(path), resume);
+    std::vector<std::pair<int64_t, std::string>> out;
+    RawBatch batch;
+    while (source.read(batch, 1000)) {
+      for (const auto& r : batch.records) out.emplace_back(r.line, std::string(batch.bytes(r)));
+    }
+    return out;
+  };
+  using Numbered = std::vector<std::pair<int64_t, std::string>>;
+  EXPECT_EQ(numbers({}), (Numbered{{1, "one"}, {3, "three"}, {4, "four"}, {6, "six"}}));
+  // Resuming at "four" (byte 12) still counts the lines before it.
+  EXPECT_EQ(numbers({{"file:" + path, 12}}), (Numbered{{4, "four"}, {6, "six"}}));
+}
+
 TEST(FileSource, RelativePathBecomesAbsoluteStream) {
   TempDir dir;
   write_file(dir.file("rel.log"), "x\n");

@@ -129,13 +129,24 @@ int month_from_name(std::string_view name) {
   return n == name.size() && n > 0 ? found + 1 : 0;
 }
 
-int32_t infer_year(int month, const TimeContext& ctx) {
-  if (ctx.year) return *ctx.year;
-  const CivilTime ref =
-      to_civil(ctx.reference_micros + int64_t{ctx.utc_offset_minutes} * 60 * kMicrosPerSecond);
-  if (month == 12 && ref.month == 1) return ref.year - 1;
-  if (month == 1 && ref.month == 12) return ref.year + 1;
-  return ref.year;
+bool yearless_to_micros(int month, int day, int hour, int minute, int second, int64_t frac_micros,
+                        int64_t offset_seconds, const TimeContext& ctx, int64_t& micros) {
+  if (ctx.year) {
+    return civil_to_micros(*ctx.year, month, day, hour, minute, second, frac_micros, offset_seconds,
+                           micros);
+  }
+  const int64_t ref_local = ctx.reference_micros + offset_seconds * kMicrosPerSecond;
+  const int ref_year = to_civil(ref_local).year;
+  for (int year : {ref_year + 1, ref_year, ref_year - 1}) {
+    int64_t candidate = 0;
+    if (civil_to_micros(year, month, day, hour, minute, second, frac_micros, offset_seconds,
+                        candidate) &&
+        candidate <= ctx.reference_micros + kYearlessFutureMicros) {
+      micros = candidate;
+      return true;
+    }
+  }
+  return false;
 }
 
 bool parse_clf_time(std::string_view s, int64_t& micros) {
@@ -174,8 +185,8 @@ bool parse_bsd_time(std::string_view s, const TimeContext& ctx, int64_t& micros)
   if (!clock(s, i, h, mi, se)) return false;
   int64_t frac = 0;
   if (!fraction(s, i, frac) || i != s.size()) return false;
-  return civil_to_micros(infer_year(mo, ctx), mo, d, h, mi, se, frac,
-                         int64_t{ctx.utc_offset_minutes} * 60, micros);
+  return yearless_to_micros(mo, d, h, mi, se, frac, int64_t{ctx.utc_offset_minutes} * 60, ctx,
+                            micros);
 }
 
 bool parse_epoch_seconds(std::string_view s, int64_t& micros) {
@@ -357,7 +368,7 @@ bool TimeFormat::parse(std::string_view s, const TimeContext& ctx, int64_t& micr
     micros = *epoch + frac;
     return true;
   }
-  if (y < 0) y = infer_year(mo, ctx);
+  if (y < 0) return yearless_to_micros(mo, d, h, mi, se, frac, offset, ctx, micros);
   return civil_to_micros(y, mo, d, h, mi, se, frac, offset, micros);
 }
 

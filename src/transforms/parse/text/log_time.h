@@ -25,19 +25,26 @@ struct TimeContext {
   int32_t utc_offset_minutes = 0;  // zone of stamps without an offset
 };
 
-// The year of a year-less stamp in `month` (1..12): the reference's year in
-// the configured zone, the year before when the stamp is in December and the
-// reference in January (a line written just before New Year and read just
-// after), the year after for January read in December (a clock a little
-// ahead); `ctx.year` when set.
-int32_t infer_year(int month, const TimeContext& ctx);
+// How far after the reference time a year-less stamp may lie (clock skew
+// between the writer and sluice) before it is taken to be last year's.
+constexpr int64_t kYearlessFutureMicros = 7LL * 86400 * 1000000;
+
+// A stamp without a year (month 1..12, day, time of day, fraction in micros,
+// in the zone `offset_seconds` east of UTC) to UTC micros. The year is
+// `ctx.year` when set; otherwise the latest of the reference's year and its
+// neighbours that does not put the stamp more than kYearlessFutureMicros after
+// the reference: "Dec 31 23:59:59" read on January 1st is last year's, "Jan 1
+// 00:00:01" read on December 31st (a writer's clock a little ahead) is next
+// year's, "Oct 11" read in March is last October. False for an impossible date.
+bool yearless_to_micros(int month, int day, int hour, int minute, int second, int64_t frac_micros,
+                        int64_t offset_seconds, const TimeContext& ctx, int64_t& micros);
 
 // "10/Oct/2000:13:55:36 -0700" (also "+0000", "+01:00", "Z" and a ".fff"
 // fraction after the seconds). False when malformed or not a real date.
 bool parse_clf_time(std::string_view text, int64_t& micros);
 
 // "Oct 11 22:14:15" or "Oct  1 22:14:15" (space-padded day), a ".fff"
-// fraction allowed; the year from infer_year(), the zone from ctx.
+// fraction allowed; the year from yearless_to_micros(), the zone from ctx.
 bool parse_bsd_time(std::string_view text, const TimeContext& ctx, int64_t& micros);
 
 // Seconds since the epoch with an optional fraction ("1157689324.156").
@@ -54,8 +61,8 @@ int month_from_name(std::string_view name);
 //   %b %h %B month name   %a %A weekday name (read, ignored)   %z Z, +hh, +hhmm or +hh:mm
 //   %T = %H:%M:%S   %s seconds since the epoch   %% a '%'
 // A space matches one or more spaces; other characters match themselves.
-// Without %Y/%y the year is inferred (infer_year); without %z the zone is the
-// context's.
+// Without %Y/%y the year is inferred (yearless_to_micros); without %z the
+// zone is the context's.
 class TimeFormat {
  public:
   // Throws std::invalid_argument naming an unknown or dangling specifier.
