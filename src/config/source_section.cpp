@@ -170,9 +170,9 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
       break;
     case SourceType::kGenerate: {
       const std::string& fam = s.generate.family;
-      if (fam != "clickstream" && fam != "user_events" && fam != "iot") {
+      if (fam != "clickstream" && fam != "user_events" && fam != "iot" && fam != "access-log") {
         r.fail(node["generate"] ? node["generate"] : node, "source.generate.family",
-               "expected clickstream, user_events or iot");
+               "expected clickstream, user_events, iot or access-log");
       }
       break;
     }
