@@ -112,6 +112,7 @@ struct FileSource::Input {
   size_t scanned = 0;  // bytes after `begin` known to hold no '\n'
   int64_t offset = 0;
   int64_t line = 1;  // 1-based line number of the line at `offset`
+  FileId id;         // of the open file
 };
 
 FileSource::FileSource(const FileSourceConfig& config, const SourceOffsets& resume,
@@ -155,6 +156,19 @@ FileSource::~FileSource() = default;
 void FileSource::add_input(const std::string& absolute) {
   for (const auto& in : inputs_) {
     if (in->path == absolute) return;
+  }
+  if (!rotated_.empty() || !inputs_.empty()) {
+    // A file that is already being read, or was read before it was rotated
+    // away, under another name (a glob like access.log* also matches
+    // access.log.1): not an input of its own.
+    struct stat st;
+    if (::stat(absolute.c_str(), &st) == 0) {
+      const FileId id{st.st_dev, st.st_ino};
+      if (std::find(rotated_.begin(), rotated_.end(), id) != rotated_.end()) return;
+      for (const auto& in : inputs_) {
+        if (in->fd.valid() && in->id == id) return;
+      }
+    }
   }
   auto in = std::make_unique<Input>();
   in->path = absolute;
@@ -299,6 +313,8 @@ bool FileSource::read(RawBatch& out, int timeout_ms) {
     }
     in.fd = UniqueFd(fd);
     ++files_opened_;
+    struct stat st;
+    if (::fstat(fd, &st) == 0) in.id = FileId{st.st_dev, st.st_ino};
     if (in.offset > 0) {
       // Resuming: the line number of the resume position is the count of
       // newlines before it (read once, so DLQ lines can name the line).
@@ -361,6 +377,25 @@ bool FileSource::read(RawBatch& out, int timeout_ms) {
           in.offset = 0;
           in.line = 1;
           continue;
+        }
+        // Rotated by rename (logrotate's default, like tail -F): the path
+        // names another file now. The old one is read to its end (above), its
+        // last line even without a newline, then the new one from its start.
+        // A path that is gone for the moment keeps the old file open.
+        if (!in.is_stdin && ::stat(in.path.c_str(), &st) == 0 &&
+            FileId{st.st_dev, st.st_ino} != in.id) {
+          if (take_lines(in, out, true)) {
+            current_ = index;
+            return true;
+          }
+          rotated_.push_back(in.id);
+          in.fd.reset();
+          in.buffer = {};
+          in.begin = in.end = in.scanned = 0;
+          in.offset = 0;
+          in.line = 1;
+          open_input(in);
+          if (in.fd.valid()) continue;
         }
         break;
       }
