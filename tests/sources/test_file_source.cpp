@@ -297,9 +297,10 @@ TEST(FileSource, FollowRestartsATruncatedFile) {
   EXPECT_EQ(batch.next_offsets["file:" + dir.file("t.log")], 4);
 }
 
-// Reads in follow mode until `want` lines came (or 200 polls); numbered lines.
-std::vector<std::tuple<int64_t, int64_t, std::string>> follow_until(FileSource& source,
-                                                                    size_t want) {
+// Reads in follow mode until `want` lines came (or `polls` polls): offset,
+// line number and text of each.
+std::vector<std::tuple<int64_t, int64_t, std::string>> follow_until(FileSource& source, size_t want,
+                                                                    int polls = 200) {
   std::vector<std::tuple<int64_t, int64_t, std::string>> got;
   RawBatch batch;
   for (int i = 0; i < polls && got.size() < want; ++i) {
