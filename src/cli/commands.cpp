@@ -40,17 +40,20 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
     chosen_ = [this] { return validate_command(validate_.pipeline, validate_.sets); };
   });
 
-  auto* gen = app.add_subcommand("generate", "Write realistic events of one family (NDJSON)");
+  auto* gen = app.add_subcommand(
+      "generate", "Write realistic events of one family (NDJSON or access-log lines)");
   gen->add_option("family", generate_.family,
-                  "clickstream, user_events or iot; or the reference CSVs sales-csv, "
-                  "product-master")
+                  "clickstream, user_events, iot (NDJSON), access-log (combined-format text "
+                  "lines); or the reference CSVs sales-csv, product-master")
       ->required()
-      ->check(CLI::IsMember({"clickstream", "user_events", "iot", "sales-csv", "product-master"}));
+      ->check(CLI::IsMember(
+          {"clickstream", "user_events", "iot", "access-log", "sales-csv", "product-master"}));
   gen->add_option("--count", generate_.count, "number of events")->capture_default_str();
   gen->add_option("--rate", generate_.rate, "events per second (0: as fast as possible)");
   gen->add_option("--duplicates", generate_.duplicates,
                   "percent of events repeated (producer retries); default 2 for iot, else 0");
-  gen->add_option("--malformed", generate_.malformed, "percent of malformed events");
+  gen->add_option("--malformed", generate_.malformed,
+                  "percent of malformed events; default 0.2 for access-log, else 0");
   gen->add_option("--late", generate_.late,
                   "percent of late events, 1..5 minutes behind the stream");
   gen->add_option("--spread", generate_.spread,

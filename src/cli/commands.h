@@ -30,7 +30,8 @@ struct GenerateArgs {
   int64_t count = 1000;
   double rate = 0;
   std::optional<double> duplicates;  // unset: the family's default (2 for iot, else 0)
-  double malformed = 0, late = 0;
+  std::optional<double> malformed;   // unset: the family's default (0.2 for access-log, else 0)
+  double late = 0;
   std::string spread;  // single | live | backfill:H; empty: the family's default
   uint64_t seed = 1;
   int64_t start = 0;

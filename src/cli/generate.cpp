@@ -34,7 +34,7 @@ int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop) {
   o.family = a.family;
   o.seed = a.seed;
   o.duplicates_pct = a.duplicates.value_or(default_duplicates_pct(a.family));
-  o.malformed_pct = a.malformed;
+  o.malformed_pct = a.malformed.value_or(default_malformed_pct(a.family));
   o.late_pct = a.late;
   if (!a.spread.empty()) {
     o.spread = parse_time_spread(a.spread);

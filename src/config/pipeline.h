@@ -12,6 +12,39 @@
 
 namespace sluice {
 
+// How the bytes of a record are read (`source.format`): JSON objects, or
+// text log lines in one of the built-in formats or a custom regex. See
+// src/transforms/parse/text/ and README "Text logs".
+enum class InputFormat { kJson, kApacheCommon, kApacheCombined, kNginx, kSyslog, kRegex };
+
+// "json", "apache_common", ...: the name used in configs and DLQ lines.
+inline const char* input_format_name(InputFormat format) {
+  switch (format) {
+    case InputFormat::kJson:
+      return "json";
+    case InputFormat::kApacheCommon:
+      return "apache_common";
+    case InputFormat::kApacheCombined:
+      return "apache_combined";
+    case InputFormat::kNginx:
+      return "nginx";
+    case InputFormat::kSyslog:
+      return "syslog";
+    case InputFormat::kRegex:
+      return "regex";
+  }
+  return "json";
+}
+
+// Options of the text formats (`source.text`).
+struct TextFormatConfig {
+  std::string log_format;          // nginx: the log_format string (nginx.conf syntax)
+  std::string pattern;             // regex: an RE2 pattern with named groups
+  std::string time_format;         // regex: how timestamp captures are written ("": ISO-8601/epoch)
+  int32_t utc_offset_minutes = 0;  // zone of stamps written without an offset (syslog)
+  std::optional<int32_t> year;     // year of stamps written without one ("": from ingest time)
+};
+
 struct KafkaSourceConfig {
   std::string brokers;  // bootstrap.servers
   std::vector<std::string> topics;
@@ -20,6 +53,9 @@ struct KafkaSourceConfig {
   std::map<std::string, std::string> properties;
   int poll_timeout_ms = 100;
   size_t max_batch_records = 10000;
+  // Split each message on newlines into one record per line (several log
+  // lines per message). Default: on for text formats, off for JSON.
+  bool split_lines = false;
 };
 
 struct FileSourceConfig {
@@ -61,6 +97,8 @@ enum class SourceType { kFile, kKafka, kGenerate };
 
 struct SourceConfig {
   SourceType type = SourceType::kFile;
+  InputFormat format = InputFormat::kJson;
+  TextFormatConfig text;
   FileSourceConfig file;
   KafkaSourceConfig kafka;
   GenerateSourceConfig generate;

@@ -27,6 +27,9 @@ struct RawRecord {
   uint32_t length = 0;
   SourcePosition position;
   int64_t source_timestamp_ms = -1;  // Kafka message timestamp, if any
+  // 1-based line number: of the line in its file (file source), or within
+  // its message (a Kafka message split into lines); 0 when not applicable.
+  int64_t line = 0;
 };
 
 // A batch of raw records sharing one arena. Sources fill it; the parser reads
@@ -42,11 +45,15 @@ struct RawBatch {
     return std::string_view(arena.data() + r.begin, r.length);
   }
   uint32_t stream_id(const std::string& name);
-  void add(std::string_view bytes, uint32_t stream, int64_t offset, int64_t ts_ms = -1);
+  void add(std::string_view bytes, uint32_t stream, int64_t offset, int64_t ts_ms = -1,
+           int64_t line = 0);
   void clear();
 };
 
 // Describes a position for humans and the DLQ: "clickstream/2@1234".
 std::string describe_position(const RawBatch& batch, const SourcePosition& pos);
+// The same with the record's line when it has one:
+// "file:/var/log/access.log@5120 line 17", "logs/0@42 line 3".
+std::string describe_position(const RawBatch& batch, const RawRecord& record);
 
 }  // namespace sluice

@@ -169,7 +169,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   const int64_t started_ms = monotonic_millis();
   RunSummary summary;
 
-  Parser parser(config_.schema, config_.transforms, config_.limits);
+  Parser parser(config_.schema, config_.transforms, config_.limits, config_.source.format,
+                config_.source.text);
   const OutputSchema& out_schema = parser.output_schema();
   std::string ts_column = config_.schema.timestamp_field;
 

@@ -66,6 +66,24 @@ TEST(DlqLine, CarriesReasonPositionAndOriginal) {
   EXPECT_EQ(nlohmann::json::parse(format_dlq_line(in, record_level))["reason"], "json: bad");
 }
 
+TEST(DlqLine, TextLineNamesFormatAndLineNumber) {
+  RawBatch in;
+  in.add("not an access log line", in.stream_id("file:/var/log/access.log"), 5120, -1, 17);
+  Reject r{0, "", "format", "no [timestamp] found", "apache_combined"};
+  auto j = nlohmann::json::parse(format_dlq_line(in, r));
+  EXPECT_EQ(j["format"], "apache_combined");
+  EXPECT_EQ(j["line"], 17);
+  EXPECT_EQ(j["offset"], 5120);
+  EXPECT_EQ(j["position"], "file:/var/log/access.log@5120 line 17");
+  EXPECT_EQ(j["reason"], "format: no [timestamp] found");
+  // Without a line number (one Kafka message, one record) there is no "line".
+  RawBatch k;
+  k.add("x", k.stream_id("logs/0"), 42);
+  auto kj = nlohmann::json::parse(format_dlq_line(k, r));
+  EXPECT_FALSE(kj.contains("line"));
+  EXPECT_EQ(kj["position"], "logs/0@42");
+}
+
 TEST(DlqLine, InvalidUtf8GoesToBase64) {
   RawBatch in;
   const std::string bytes = "{\"s\":\"\xff\xfe\x00x\"}";

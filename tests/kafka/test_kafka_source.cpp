@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "kafka_test_util.h"
 
@@ -66,6 +67,47 @@ TEST(KafkaSource, RecordsCarryMessageTimestampsAndBatchesAreBounded) {
     total += n;
   }
   EXPECT_EQ(total, 200u);
+}
+
+TEST(KafkaSourceLines, MessageSplitIntoLines) {
+  RawBatch out;
+  const uint32_t s = out.stream_id("logs/0");
+  add_message_lines(out, "first\r\nsecond\n\nfourth", s, 42, 1000);
+  add_message_lines(out, "", s, 43, 1000);
+  add_message_lines(out, "\n\r\n", s, 44, 1000);
+  add_message_lines(out, "only\n", s, 45, 1000);
+  ASSERT_EQ(out.records.size(), 4u);
+  const std::vector<std::tuple<std::string, int64_t, int64_t>> want = {
+      {"first", 42, 1}, {"second", 42, 2}, {"fourth", 42, 4}, {"only", 45, 1}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(out.bytes(out.records[i]), std::get<0>(want[i]));
+    EXPECT_EQ(out.records[i].position.offset, std::get<1>(want[i]));
+    EXPECT_EQ(out.records[i].line, std::get<2>(want[i]));
+    EXPECT_EQ(out.records[i].source_timestamp_ms, 1000);
+  }
+}
+
+TEST(KafkaSourceLines, SeveralLinesPerMessageFromTheBroker) {
+  DevBroker broker;
+  broker.create_topic("weblogs", 1);
+  PartitionProducer producer(broker.bootstraps());
+  for (const std::string payload : {"a1\nb1\nc1\n", "single", "x\r\ny"}) {
+    ASSERT_EQ(rd_kafka_producev(producer.handle(), RD_KAFKA_V_TOPIC("weblogs"),
+                                RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                                RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ASSERT_EQ(rd_kafka_flush(producer.handle(), 20000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  KafkaSourceConfig config = source_config(broker, "weblogs", "g-lines");
+  config.split_lines = true;
+  KafkaSource source(config, nullptr);
+  Collector c;
+  ASSERT_TRUE(poll_until(source, c, [&] { return c.total >= 6; }));
+  EXPECT_EQ(c.payloads["weblogs/0"],
+            (std::vector<std::string>{"a1", "b1", "c1", "single", "x", "y"}));
+  EXPECT_EQ(c.offsets["weblogs/0"], (std::vector<int64_t>{0, 0, 0, 1, 2, 2}));
+  EXPECT_EQ(c.committed["weblogs/0"], 3);
 }
 
 TEST(KafkaSource, StartsExactlyWherePositionLookupSays) {

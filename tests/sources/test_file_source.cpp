@@ -2,7 +2,10 @@
 // (CRLF, empty lines, missing final newline, long lines), batch limits,
 // resume from offsets and follow mode.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <filesystem>
+#include <tuple>
 
 #include <cstdlib>
 #include <filesystem>
@@ -96,6 +99,25 @@ TEST(FileSource, SingleFileOffsetsCrlfEmptyLinesAndNoFinalNewline) {
   EXPECT_EQ(offsets[stream], 27);
   EXPECT_EQ(source.bytes_read(), 27);
   EXPECT_EQ(source.files_opened(), 1);
+}
+
+TEST(FileSource, LinesCarryTheirLineNumberAlsoAfterResume) {
+  TempDir dir;
+  std::string path = dir.file("a.log");
+  write_file(path, "one\r\n\nthree\nfour\n\nsix");
+  auto numbers = [&](const SourceOffsets& resume) {
+    FileSource source(config(path), resume);
+    std::vector<std::pair<int64_t, std::string>> out;
+    RawBatch batch;
+    while (source.read(batch, 1000)) {
+      for (const auto& r : batch.records) out.emplace_back(r.line, std::string(batch.bytes(r)));
+    }
+    return out;
+  };
+  using Numbered = std::vector<std::pair<int64_t, std::string>>;
+  EXPECT_EQ(numbers({}), (Numbered{{1, "one"}, {3, "three"}, {4, "four"}, {6, "six"}}));
+  // Resuming at "four" (byte 12) still counts the lines before it.
+  EXPECT_EQ(numbers({{"file:" + path, 12}}), (Numbered{{4, "four"}, {6, "six"}}));
 }
 
 TEST(FileSource, RelativePathBecomesAbsoluteStream) {
@@ -273,6 +295,60 @@ TEST(FileSource, FollowRestartsATruncatedFile) {
   EXPECT_EQ(got[0].text, "new");
   EXPECT_EQ(got[0].offset, 0);
   EXPECT_EQ(batch.next_offsets["file:" + dir.file("t.log")], 4);
+}
+
+// Reads in follow mode until `want` lines came (or `polls` polls): offset,
+// line number and text of each.
+std::vector<std::tuple<int64_t, int64_t, std::string>> follow_until(FileSource& source, size_t want,
+                                                                    int polls = 200) {
+  std::vector<std::tuple<int64_t, int64_t, std::string>> got;
+  RawBatch batch;
+  for (int i = 0; i < polls && got.size() < want; ++i) {
+    EXPECT_TRUE(source.read(batch, 20));
+    for (const auto& r : batch.records) {
+      got.emplace_back(r.position.offset, r.line, std::string(batch.bytes(r)));
+    }
+  }
+  return got;
+}
+
+TEST(FileSource, FollowFinishesARenamedFileThenReadsTheNewOne) {
+  TempDir dir;
+  const std::string path = dir.file("access.log");
+  write_file(path, "a1\na2\n");
+  // The glob also matches the rotated name: it must not be read twice.
+  FileSource source(config(dir.path() + "/access.log*", true), {});
+  EXPECT_EQ(follow_until(source, 2).size(), 2u);
+  // logrotate: rename, the writer still appends to the old file (its last
+  // line without a newline), then reopens the path.
+  std::filesystem::rename(path, dir.file("access.log.1"));
+  write_file(dir.file("access.log.1"), "a3\na4", true);
+  write_file(path, "b1\nb2\n");
+  auto got = follow_until(source, 4);
+  using Numbered = std::vector<std::tuple<int64_t, int64_t, std::string>>;
+  EXPECT_EQ(got, (Numbered{{6, 3, "a3"}, {9, 4, "a4"}, {0, 1, "b1"}, {3, 2, "b2"}}));
+  // Nothing more: access.log.1 is the file already read.
+  write_file(path, "b3\n", true);
+  got = follow_until(source, 1);
+  EXPECT_EQ(got, (Numbered{{6, 3, "b3"}}));
+  EXPECT_TRUE(follow_until(source, 1, 5).empty());
+}
+
+TEST(FileSource, FollowKeepsReadingWhileTheRotatedPathIsMissing) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "x1\n");
+  FileSource source(config(path, true), {});
+  EXPECT_EQ(follow_until(source, 1).size(), 1u);
+  std::filesystem::rename(path, dir.file("app.log.old"));
+  write_file(dir.file("app.log.old"), "x2\n", true);  // still written before the reopen
+  auto got = follow_until(source, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<2>(got[0]), "x2");
+  write_file(path, "y1\n");
+  got = follow_until(source, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], std::make_tuple(int64_t{0}, int64_t{1}, std::string("y1")));
 }
 
 TEST(FileSource, FollowWaitsForAFileThatDoesNotExistYet) {

@@ -60,11 +60,13 @@ std::string format_dlq_line(const RawBatch& in, const Reject& reject) {
   j["reason"] = reason;
   j["field"] = reject.field;
   j["rule"] = reject.rule;
+  if (reject.format) j["format"] = reject.format;
   if (reject.record_index < in.records.size()) {
     const RawRecord& r = in.records[reject.record_index];
     j["source"] = r.position.stream < in.streams.size() ? in.streams[r.position.stream] : "";
     j["offset"] = r.position.offset;
-    j["position"] = describe_position(in, r.position);
+    if (r.line > 0) j["line"] = r.line;
+    j["position"] = describe_position(in, r);
     const std::string_view bytes = in.bytes(r);
     if (is_valid_utf8(bytes)) {
       j["original"] = std::string(bytes);

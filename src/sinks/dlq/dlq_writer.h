@@ -16,9 +16,11 @@
 namespace sluice {
 
 // One DLQ line (no trailing newline) for `reject`, a reject of a record in `in`:
-// {"reason": "<field>: <rule>: <message>", "field", "rule", "source": stream
-// name, "offset", "position": describe_position(), "original": record bytes}
-// or "original_base64" instead of "original" when the bytes are not UTF-8.
+// {"reason": "<field>: <rule>: <message>", "field", "rule", "format": the
+// input format, "source": stream name, "offset", "line": line number (files,
+// and Kafka messages split into lines; left out otherwise), "position":
+// describe_position(), "original": record bytes} or "original_base64"
+// instead of "original" when the bytes are not UTF-8.
 // Shared by the file DLQ and a Kafka DLQ.
 std::string format_dlq_line(const RawBatch& in, const Reject& reject);
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -59,6 +60,25 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// Newlines in the first `limit` bytes of `fd` (read from its start).
+int64_t count_newlines(int fd, int64_t limit, const std::string& path) {
+  std::vector<char> buffer(kReadChunk);
+  int64_t count = 0;
+  int64_t done = 0;
+  while (done < limit) {
+    const size_t want = static_cast<size_t>(std::min<int64_t>(limit - done, kReadChunk));
+    const ssize_t n = ::pread(fd, buffer.data(), want, done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw RuntimeError("file source: read " + path + ": " + errno_text(errno));
+    }
+    if (n == 0) break;
+    count += std::count(buffer.data(), buffer.data() + n, '\n');
+    done += n;
+  }
+  return count;
+}
+
 bool has_glob_chars(const std::string& s) {
   return s.find_first_of("*?[") != std::string::npos;
 }
@@ -91,6 +111,8 @@ struct FileSource::Input {
   size_t end = 0;
   size_t scanned = 0;  // bytes after `begin` known to hold no '\n'
   int64_t offset = 0;
+  int64_t line = 1;  // 1-based line number of the line at `offset`
+  FileId id;         // of the open file
 };
 
 FileSource::FileSource(const FileSourceConfig& config, const SourceOffsets& resume,
@@ -134,6 +156,19 @@ FileSource::~FileSource() = default;
 void FileSource::add_input(const std::string& absolute) {
   for (const auto& in : inputs_) {
     if (in->path == absolute) return;
+  }
+  if (!rotated_.empty() || !inputs_.empty()) {
+    // A file that is already being read, or was read before it was rotated
+    // away, under another name (a glob like access.log* also matches
+    // access.log.1): not an input of its own.
+    struct stat st;
+    if (::stat(absolute.c_str(), &st) == 0) {
+      const FileId id{st.st_dev, st.st_ino};
+      if (std::find(rotated_.begin(), rotated_.end(), id) != rotated_.end()) return;
+      for (const auto& in : inputs_) {
+        if (in->fd.valid() && in->id == id) return;
+      }
+    }
   }
   auto in = std::make_unique<Input>();
   in->path = absolute;
@@ -242,10 +277,11 @@ bool FileSource::take_lines(Input& in, RawBatch& out, bool at_end) {
         break;
       }
       if (stream == UINT32_MAX) stream = out.stream_id(in.stream);
-      out.add(std::string_view(p, length), stream, in.offset);
+      out.add(std::string_view(p, length), stream, in.offset, -1, in.line);
     }
     in.begin += consumed;
     in.offset += static_cast<int64_t>(consumed);
+    ++in.line;
     in.scanned = 0;
     consumed_any = true;
   }
@@ -277,8 +313,15 @@ bool FileSource::read(RawBatch& out, int timeout_ms) {
     }
     in.fd = UniqueFd(fd);
     ++files_opened_;
-    if (in.offset > 0 && ::lseek(fd, in.offset, SEEK_SET) < 0) {
-      throw RuntimeError("file source: seek " + in.path + ": " + errno_text(errno));
+    struct stat st;
+    if (::fstat(fd, &st) == 0) in.id = FileId{st.st_dev, st.st_ino};
+    if (in.offset > 0) {
+      // Resuming: the line number of the resume position is the count of
+      // newlines before it (read once, so DLQ lines can name the line).
+      in.line = 1 + count_newlines(fd, in.offset, in.path);
+      if (::lseek(fd, in.offset, SEEK_SET) < 0) {
+        throw RuntimeError("file source: seek " + in.path + ": " + errno_text(errno));
+      }
     }
   };
 
@@ -332,7 +375,27 @@ bool FileSource::read(RawBatch& out, int timeout_ms) {
           }
           in.begin = in.end = in.scanned = 0;
           in.offset = 0;
+          in.line = 1;
           continue;
+        }
+        // Rotated by rename (logrotate's default, like tail -F): the path
+        // names another file now. The old one is read to its end (above), its
+        // last line even without a newline, then the new one from its start.
+        // A path that is gone for the moment keeps the old file open.
+        if (!in.is_stdin && ::stat(in.path.c_str(), &st) == 0 &&
+            FileId{st.st_dev, st.st_ino} != in.id) {
+          if (take_lines(in, out, true)) {
+            current_ = index;
+            return true;
+          }
+          rotated_.push_back(in.id);
+          in.fd.reset();
+          in.buffer = {};
+          in.begin = in.end = in.scanned = 0;
+          in.offset = 0;
+          in.line = 1;
+          open_input(in);
+          if (in.fd.valid()) continue;
         }
         break;
       }

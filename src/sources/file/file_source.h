@@ -1,7 +1,8 @@
 // File source: reads newline-delimited records (NDJSON or text log lines) from
 // a file, a directory, a glob or stdin, with byte-offset positions so a
 // restart resumes exactly after the last committed line, and an optional
-// follow mode (like `tail -f`, also picking up new files matching the input).
+// follow mode (like `tail -F`: picks up appended lines and new files matching
+// the input, and follows a file rotated or truncated underneath it).
 //
 // Threading: a FileSource is used by one thread at a time. read() blocks for
 // at most `timeout_ms` (plus the time of the reads themselves).
@@ -41,7 +42,14 @@ class FileSource {
   // the last consumed line of each stream touched.
   // Returns false when all input is consumed and follow is off (the run ends).
   // In follow mode (and for stdin) waits up to timeout_ms for more data or new
-  // files and returns true with 0 records if none came.
+  // files and returns true with 0 records if none came. Follow mode handles
+  // rotation: a file that shrinks below the read position (copytruncate) is
+  // read again from its start; a path that names a different file than the
+  // one open (rename rotation: another inode) finishes the old file, its
+  // last line even without a newline, then reads the new one from its start,
+  // under the same stream ("file:<path>", offsets restarting at 0). A file
+  // that was read under another name (a glob matching access.log.1) is not
+  // read again. Each record's `line` is its 1-based line number in its file.
   // Throws RuntimeError on I/O errors.
   bool read(RawBatch& out, int timeout_ms);
 
@@ -64,6 +72,13 @@ class FileSource {
   size_t fill(Input& in);
   bool full(const RawBatch& out) const;
 
+  // A file's identity, to tell a rotated path from the file we have open.
+  struct FileId {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    bool operator==(const FileId&) const = default;
+  };
+
   FileSourceConfig config_;
   SourceOffsets resume_;
   size_t max_records_;
@@ -74,6 +89,7 @@ class FileSource {
   size_t current_ = 0;  // without follow: inputs before this one are finished
   int64_t bytes_read_ = 0;
   int64_t files_opened_ = 0;
+  std::vector<FileId> rotated_;  // files read to their end and rotated away
 };
 
 }  // namespace sluice

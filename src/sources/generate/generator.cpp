@@ -9,92 +9,14 @@
 #include <vector>
 
 #include "core/time.h"
+#include "sources/generate/access_log_lines.h"
+#include "sources/generate/draws.h"
 
 namespace sluice {
 
 namespace {
 
-// splitmix64 finalizer: a strong 64-bit mix used both to derive per-event seeds
-// and as the step of the per-event generator.
-constexpr uint64_t mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// splitmix64 sequence: small, fast, and good enough for synthetic data.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    state_ += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, 1).
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  // Uniform in [0, n); n > 0.
-  uint64_t below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
-  }
-  double normal() {
-    double u1 = 1.0 - uniform();  // (0, 1]
-    double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-  double log_normal(double median, double sigma) { return median * std::exp(sigma * normal()); }
-
- private:
-  uint64_t state_;
-};
-
-// Picks an index by cumulative weights.
-size_t pick(Rng& rng, std::span<const double> cumulative) {
-  double u = rng.uniform() * cumulative.back();
-  auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
-  return std::min<size_t>(static_cast<size_t>(it - cumulative.begin()), cumulative.size() - 1);
-}
-
-// --- formatting into the output buffer -------------------------------------
-
-void put(std::string& out, std::string_view s) {
-  out.append(s);
-}
-
-void put_int(std::string& out, int64_t v) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
-}
-
-void put_padded(std::string& out, int64_t v, int width) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  for (int pad = width - static_cast<int>(res.ptr - buf); pad > 0; --pad) out.push_back('0');
-  out.append(buf, res.ptr);
-}
-
-// Fixed-point decimal with `decimals` (0..3) digits; deterministic and cheap.
-void put_fixed(std::string& out, double v, int decimals) {
-  static constexpr int64_t kScale[] = {1, 10, 100, 1000};
-  const int64_t scale = kScale[decimals];
-  bool negative = v < 0;
-  int64_t scaled = std::llround(std::fabs(v) * static_cast<double>(scale));
-  if (negative && scaled != 0) out.push_back('-');
-  put_int(out, scaled / scale);
-  if (decimals > 0) {
-    out.push_back('.');
-    put_padded(out, scaled % scale, decimals);
-  }
-}
-
-void put_hex(std::string& out, uint64_t v, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(v >> shift) & 15]);
-}
+using namespace generate;
 
 // "2025-01-01T00:00:00.123Z" (IoT, seed 004), "2025-01-01T00:00:00Z"
 // (clickstream, seed 000) or "2025-01-01T00:00:00" (user events, seed 003:
@@ -263,6 +185,8 @@ uint64_t family_salt(EventFamily f) {
       return 0x05E7;
     case EventFamily::kIot:
       return 0x107;
+    case EventFamily::kAccessLog:
+      return 0xACCE55;
   }
   return 0;
 }
@@ -331,6 +255,10 @@ double default_duplicates_pct(std::string_view family) {
   return family == "iot" ? 2.0 : 0.0;
 }
 
+double default_malformed_pct(std::string_view family) {
+  return family == "access-log" ? 0.2 : 0.0;
+}
+
 GeneratorOptions generator_options(const GenerateSourceConfig& config) {
   GeneratorOptions o;
   o.family = config.family;
@@ -350,9 +278,11 @@ Generator::Generator(GeneratorOptions options) : options_(std::move(options)) {
     family_ = EventFamily::kUserEvents;
   } else if (options_.family == "iot") {
     family_ = EventFamily::kIot;
+  } else if (options_.family == "access-log") {
+    family_ = EventFamily::kAccessLog;
   } else {
     throw std::invalid_argument("unknown event family '" + options_.family +
-                                "' (expected clickstream, user_events or iot)");
+                                "' (expected clickstream, user_events, iot or access-log)");
   }
   auto check_pct = [](double v, const char* name) {
     if (!(v >= 0 && v <= 100)) {
@@ -440,6 +370,11 @@ void Generator::base_event(int64_t index, Corruption corruption, bool late,
   if (late) ts_ms -= late_by_ms;
   uint64_t extra = rng.next();  // for corruptions, so the body's draws never shift
 
+  if (family_ == EventFamily::kAccessLog) {
+    // Text lines break in their own ways (access_log_lines.h).
+    generate::access_log_line(rng.next(), ts_ms, corruption, out);
+    return;
+  }
   if (corruption == Corruption::kNotObject) {
     std::string_view lead = kNotObjects[extra % std::size(kNotObjects)];
     put(out, lead);
@@ -457,6 +392,8 @@ void Generator::base_event(int64_t index, Corruption corruption, bool late,
       break;
     case EventFamily::kIot:
       iot(rng.next(), ts_ms, corruption, out);
+      break;
+    case EventFamily::kAccessLog:
       break;
   }
   if (corruption == Corruption::kTruncated) {

@@ -1,5 +1,6 @@
-// Synthetic NDJSON event generator for the three example families
-// (clickstream, user_events, iot), shaped like the seeds' sample records,
+// Synthetic event generator for the three example families (clickstream,
+// user_events, iot: NDJSON shaped like the seeds' sample records) and for
+// web server access logs (access-log: text lines),
 // with injectable duplicates, malformed and late events and a choice of
 // event-time spread. Event i is a pure function of (options, i), so a run
 // that resumes at index N regenerates exactly the events N, N+1, ...
@@ -14,6 +15,8 @@
 //   user_events  {"user_id":42,"event_type":"click","timestamp":"2025-01-01T00:00:00",
 //                 "page_id":15,"session_id":"sess_12345"}   (no zone: UTC)
 //                event_type click 40%, view 35%, purchase 5%, login 10%, logout 10%
+//   access-log   combined-format web server lines plus the request time, one per event
+//                (text, not JSON: see access_log_lines.h)
 //   iot          {"event_id":"<uuid v4>","device_id":"device-042","device_type":"temperature",
 //                 "timestamp":"2025-01-01T00:00:00.123Z","event_duration":127.34,"value":22.5,
 //                 "status":"normal","metadata":{"location":"zone-C","firmware":"v2.3.1"}}
@@ -37,7 +40,7 @@
 namespace sluice {
 
 struct GeneratorOptions {
-  std::string family;  // clickstream | user_events | iot
+  std::string family;  // clickstream | user_events | iot | access-log
   uint64_t seed = 1;
   double duplicates_pct = 0;  // percent of events that repeat an earlier event byte for byte
   double malformed_pct = 0;   // percent of events broken in one of several ways
@@ -56,12 +59,15 @@ struct GeneratorOptions {
 TimeSpread default_time_spread(std::string_view family);
 // 2 for iot (its producers retry), 0 for the others.
 double default_duplicates_pct(std::string_view family);
+// `sluice generate`'s --malformed default: 0.2 for access-log (a few broken
+// lines, as real logs have), 0 for the others.
+double default_malformed_pct(std::string_view family);
 
 // Options of a `generate` source from the pipeline config (family defaults
 // for what it leaves unset).
 GeneratorOptions generator_options(const GenerateSourceConfig& config);
 
-enum class EventFamily { kClickstream, kUserEvents, kIot };
+enum class EventFamily { kClickstream, kUserEvents, kIot, kAccessLog };
 
 // How a malformed event is broken (exposed for tests and documentation).
 //   kTruncated:      the JSON text is cut short

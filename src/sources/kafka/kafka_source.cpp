@@ -46,6 +46,27 @@ void strip_records(RawBatch& out, size_t first_record, size_t first_byte,
   out.arena += kept;
 }
 
+}  // namespace
+
+void add_message_lines(RawBatch& out, std::string_view payload, uint32_t stream, int64_t offset,
+                       int64_t ts_ms) {
+  int64_t line = 0;
+  size_t pos = 0;
+  for (;;) {
+    size_t end = payload.find('\n', pos);
+    const bool last = end == std::string_view::npos;
+    if (last) end = payload.size();
+    std::string_view text = payload.substr(pos, end - pos);
+    ++line;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!text.empty()) out.add(text, stream, offset, ts_ms, line);
+    if (last) break;
+    pos = end + 1;
+  }
+}
+
+namespace {
+
 // Bounds the blocking watermark query made when a position looks impossible.
 constexpr int kWatermarkQueryTimeoutMs = 5000;
 // Out-of-range reports in a row for a position the watermarks call valid before giving up.
@@ -468,7 +489,11 @@ size_t KafkaSource::poll(RawBatch& out, int timeout_ms) {
     if (msg->payload != nullptr) {
       payload = std::string_view(static_cast<const char*>(msg->payload), msg->len);
     }
-    out.add(payload, t->stream, msg->offset, ts);
+    if (config_.split_lines) {
+      add_message_lines(out, payload, t->stream, msg->offset, ts);
+    } else {
+      out.add(payload, t->stream, msg->offset, ts);
+    }
     t->next = msg->offset + 1;
     t->delivered = true;
   }

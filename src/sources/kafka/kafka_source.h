@@ -25,6 +25,12 @@
 
 namespace sluice {
 
+// A message split on newlines (config.split_lines): each non-empty line
+// becomes a record at the message's offset with its 1-based `line` within
+// the message; a trailing '\r' is dropped; a message with no lines adds none.
+void add_message_lines(RawBatch& out, std::string_view payload, uint32_t stream, int64_t offset,
+                       int64_t ts_ms);
+
 // Supplies the starting position of a partition from the lake commit log (sluice manages
 // positions, Kafka's committed offsets are informational only). Returns nullopt -> start at the
 // earliest offset.
@@ -42,8 +48,9 @@ class KafkaSource {
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
 
-  // Polls up to config.max_batch_records messages or until timeout_ms elapsed; appends them to
-  // `out` (stream name "topic/partition", offset = message offset, ts = message timestamp ms) and
+  // Polls up to config.max_batch_records records or until timeout_ms elapsed; appends them to
+  // `out` (stream name "topic/partition", offset = message offset, ts = message timestamp ms;
+  // with config.split_lines one record per line of a message, see add_message_lines) and
   // sets out.next_offsets[stream] = last offset + 1 for each stream touched. Returns number added.
   // Transient errors are logged (rate limited) and polling goes on; fatal ones throw
   // RuntimeError. A position the partition cannot serve is fatal: beyond its high watermark (the

@@ -1,13 +1,16 @@
-// JSON parse + validate + preprocess in one pass: turns a RawBatch of NDJSON
-// records into columnar output rows (flattened, defaulted, with metadata
-// columns) plus a list of rejects. Shared by the streaming path and batch ETL.
+// Parse + validate + preprocess in one pass: turns a RawBatch of records --
+// JSON objects (json/) or text log lines (text/: Apache, nginx, syslog,
+// custom regex) -- into columnar output rows (flattened, defaulted, with
+// metadata columns) plus a list of rejects. Shared by the streaming path and
+// batch ETL. The schema checks, defaults and row emission are the same for
+// every format (schema_plan.h).
 //
 // Threading: a Parser is used by one thread at a time (it owns a reusable
 // simdjson parser and scratch buffers). Several Parsers built from the same
 // config may run in parallel on different batches; they share nothing.
-// Construction compiles the schema once (regexes, defaults, column plan) and
-// may throw std::invalid_argument; process() never throws for bad input
-// records: they become Rejects.
+// Construction compiles the schema and the format once (regexes, defaults,
+// column plan, log_format) and may throw std::invalid_argument; process()
+// never throws for bad input records: they become Rejects.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +29,13 @@ namespace sluice {
 struct Reject {
   uint32_t record_index = 0;  // index into RawBatch::records
   std::string field;          // dotted path, e.g. "user_actions[2].action"; empty for record-level
-  // One of: "json", "utf8", "record_size", "depth", "required", "null", "type",
-  // "range", "regex", "enum", "max_length".
+  // One of: "json", "format" (a text line not in its format), "utf8",
+  // "record_size", "depth", "required", "null", "type", "range", "regex",
+  // "enum", "max_length".
   std::string rule;
   std::string message;  // human readable, with the offending value (truncated)
+  // The input format (input_format_name(): "json", "apache_combined", ...).
+  const char* format = nullptr;
 };
 
 struct ParseStats {
@@ -52,7 +58,9 @@ class Parser {
   // Throws std::invalid_argument (with an explanation) when the schema and
   // transforms cannot work together, a regex does not compile, or a default
   // cannot be converted to its field's type.
-  Parser(const Schema& schema, const TransformsConfig& transforms, const LimitsConfig& limits);
+  // `format` and `text`: how records are read (source.format, source.text).
+  Parser(const Schema& schema, const TransformsConfig& transforms, const LimitsConfig& limits,
+         InputFormat format = InputFormat::kJson, const TextFormatConfig& text = {});
   ~Parser();
   Parser(Parser&&) noexcept;
   Parser& operator=(Parser&&) noexcept;
@@ -74,6 +82,8 @@ class Parser {
                ParseStats& stats, int64_t ingest_time,
                std::vector<uint32_t>* row_records = nullptr);
 
+  // Text formats: `ingest_time` is also the reference for stamps without a
+  // year (RFC 3164 syslog).
   // Readable bytes simdjson needs after a record (their content is ignored).
   static constexpr size_t kPadding = 64;
   // Reserves kPadding bytes of capacity after the arena, so that process()
