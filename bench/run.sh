@@ -8,7 +8,8 @@
 #                     [--spread single|live|backfill:H] [--spreads]
 #
 # Environment equivalents: EVENTS, RUNS, BIG=1, FILES=0, KAFKA=0, LATENCY=0,
-# KAFKA_EVENTS, KAFKA_PARTITIONS, WORK, SPREAD.
+# KAFKA_EVENTS, KAFKA_PARTITIONS, WORK, SPREAD; SLUICE_BIN=PATH uses that
+# sluice binary instead of building one in Release.
 # --spread: event-time spread of the generated inputs (sluice generate
 # --spread); default the generator's (live; single for iot).
 # --spreads [SPREADS=1]: only the lake writer across the four partition
@@ -58,15 +59,21 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 BUILD=$ROOT/build-release
-echo "== build (Release)"
-# -Wno-restrict: GCC 12 reports a false -Wrestrict in std::string's operator+
-# in Release (a known GCC 12 false positive in src/transforms/parse/schema_plan.cpp),
-# which -Werror turns into a failed build.
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF -DCMAKE_CXX_FLAGS=-Wno-restrict >/dev/null
-cmake --build "$BUILD" -j2 --target sluice >/dev/null
+if [ -n "${SLUICE_BIN:-}" ]; then
+  # An existing sluice binary (e.g. build/src/cli/sluice, RelWithDebInfo -O2)
+  # instead of building sluice in Release; the bench programs are still built.
+  echo "== sluice: $SLUICE_BIN (not rebuilt)"
+else
+  echo "== build (Release)"
+  # -Wno-restrict: GCC 12 reports a false -Wrestrict in std::string's operator+
+  # in Release (a known GCC 12 false positive in src/transforms/parse/schema_plan.cpp),
+  # which -Werror turns into a failed build.
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=OFF -DCMAKE_CXX_FLAGS=-Wno-restrict >/dev/null
+  cmake --build "$BUILD" -j2 --target sluice >/dev/null
+fi
 cmake -S "$ROOT/bench" -B "$BUILD/bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD/bench" -j2 >/dev/null
-SLUICE=$BUILD/src/cli/sluice
+SLUICE=${SLUICE_BIN:-$BUILD/src/cli/sluice}
 DUCK=$BUILD/bench/duck_bench
 PARSE=$BUILD/bench/parse_limit
 BARE=$BUILD/bench/bare_consumer

@@ -180,12 +180,12 @@ TEST(SeedGolden, Seed000ClickstreamSampleFlattensToOneRowPerAction) {
                   });
   const int64_t after = now_epoch_us();
   Duck duck;
-  EXPECT_EQ(
-      columns(duck, lake, "clickstream"),
-      (std::vector<std::string>{
-          "session_id VARCHAR", "page_url VARCHAR", "timestamp TIMESTAMP", "TTI DOUBLE",
-          "TTAR DOUBLE", "action_action VARCHAR", "action_target VARCHAR", "action_time BIGINT",
-          "action_index INTEGER", "ingest_timestamp TIMESTAMP", "source_type VARCHAR"}));
+  EXPECT_EQ(columns(duck, lake, "clickstream"),
+            (std::vector<std::string>{
+                "session_id VARCHAR", "page_url VARCHAR", "timestamp TIMESTAMP WITH TIME ZONE",
+                "TTI DOUBLE", "TTAR DOUBLE", "action_action VARCHAR", "action_target VARCHAR",
+                "action_time BIGINT", "action_index INTEGER",
+                "ingest_timestamp TIMESTAMP WITH TIME ZONE", "source_type VARCHAR"}));
   EXPECT_EQ(
       duck.rows("SELECT * EXCLUDE (ingest_timestamp) REPLACE (strftime(\"timestamp\", "
                 "'%Y-%m-%dT%H:%M:%S.%fZ') AS \"timestamp\") FROM " +
@@ -297,9 +297,10 @@ TEST(SeedGolden, Seed003UserEventSampleWithoutZoneIsUtc) {
   const int64_t after = now_epoch_us();
   Duck duck;
   EXPECT_EQ(columns(duck, lake, "user_events"),
-            (std::vector<std::string>{"user_id BIGINT", "event_type VARCHAR", "timestamp TIMESTAMP",
-                                      "page_id BIGINT", "session_id VARCHAR",
-                                      "ingest_timestamp TIMESTAMP", "source_type VARCHAR"}));
+            (std::vector<std::string>{
+                "user_id BIGINT", "event_type VARCHAR", "timestamp TIMESTAMP WITH TIME ZONE",
+                "page_id BIGINT", "session_id VARCHAR", "ingest_timestamp TIMESTAMP WITH TIME ZONE",
+                "source_type VARCHAR"}));
   EXPECT_EQ(
       duck.rows("SELECT * EXCLUDE (ingest_timestamp) REPLACE (strftime(\"timestamp\", "
                 "'%Y-%m-%dT%H:%M:%S.%fZ') AS \"timestamp\") FROM " +
@@ -360,12 +361,12 @@ TEST(SeedGolden, Seed004IotSampleAndItsRetry) {
       run_example(dir, "iot", {one_line(kSeed004IotEvent), one_line(kSeed004IotEvent)});
   const int64_t after = now_epoch_us();
   Duck duck;
-  EXPECT_EQ(
-      columns(duck, lake, "iot"),
-      (std::vector<std::string>{
-          "event_id VARCHAR", "device_id VARCHAR", "device_type VARCHAR", "timestamp TIMESTAMP",
-          "event_duration DOUBLE", "value DOUBLE", "status VARCHAR", "metadata_location VARCHAR",
-          "metadata_firmware VARCHAR", "ingest_timestamp TIMESTAMP", "source_type VARCHAR"}));
+  EXPECT_EQ(columns(duck, lake, "iot"),
+            (std::vector<std::string>{
+                "event_id VARCHAR", "device_id VARCHAR", "device_type VARCHAR",
+                "timestamp TIMESTAMP WITH TIME ZONE", "event_duration DOUBLE", "value DOUBLE",
+                "status VARCHAR", "metadata_location VARCHAR", "metadata_firmware VARCHAR",
+                "ingest_timestamp TIMESTAMP WITH TIME ZONE", "source_type VARCHAR"}));
   EXPECT_EQ(duck.rows("SELECT * EXCLUDE (ingest_timestamp) REPLACE (strftime(\"timestamp\", "
                       "'%Y-%m-%dT%H:%M:%S.%fZ') AS \"timestamp\") FROM " +
                       table(lake, "iot")),
