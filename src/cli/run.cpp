@@ -83,6 +83,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
     opts.on_commit = [o = &host->orchestrator()] { o->notify(); };
     background = std::make_unique<BackgroundOrchestrator>(host->orchestrator());
   }
+  TriggerEndpoint trigger(http.get(), config, host ? &host->orchestrator() : nullptr);
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
   if (host) {
