@@ -171,6 +171,9 @@ struct TransformsConfig {
 };
 
 enum class Compression { kZstd, kSnappy, kUncompressed };
+// Who encodes the lake's Parquet files: sluice's own encoder
+// (src/formats/parquet) or DuckDB's COPY (kept as a setting).
+enum class LakeEncoder { kNative, kDuckDb };
 
 // A partition key: a calendar part of the timestamp field ("year", "month",
 // "day", "hour") or the value of a top-level field.
@@ -189,8 +192,15 @@ struct LakeSinkConfig {
   int64_t rotate_max_bytes = 128LL << 20;  // per file, in-memory estimate
   int64_t commit_interval_ms = 5000;       // commit at least this often
   int64_t row_group_size = 122880;
-  int64_t encoders = 2;         // files of one partition encoded at once, at most
-  int64_t max_open_files = 16;  // open (encoding) files of the table, at most
+  // Encoder threads of the writer's pool (0: one per core); also the most files
+  // of one partition encoded at once (a second file opens when the first lags).
+  int64_t encoders = 0;
+  int64_t max_open_files = 16;  // open (accepting) files of the table, at most
+  // Bounded memory of the lake writer (in-memory estimates of the rows):
+  int64_t max_partition_buffer_bytes = 64LL << 20;  // a partition's buffer becomes a row group
+  int64_t max_buffer_bytes = 256LL << 20;  // all partition buffers; the largest flush first
+  int64_t max_queued_bytes = 128LL << 20;  // row groups waiting for an encoder; append() waits
+  LakeEncoder encoder = LakeEncoder::kNative;
 };
 
 struct DlqConfig {
