@@ -24,6 +24,10 @@ struct Case {
   std::vector<std::string> sets;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.pipeline;
+}
+
 std::string example(const std::string& name) {
   return std::string(SLUICE_SOURCE_DIR) + "/examples/" + name + ".yaml";
 }
