@@ -30,15 +30,18 @@ now_ms() { date +%s%3N; }
 # The timestamp of the first log entry of writer $2 newer than $3 ms, that is
 # a claim ($4 = claim) or a data commit ($4 = data); empty if none yet.
 first_entry() {
-  local table="$1" writer="$2" after="$3" kind="$4" f ts
+  local table="$1" writer="$2" after="$3" kind="$4" f ts is_claim
   for f in "$table"/_sluice_log/*.json; do
     [ -e "$f" ] || continue
     grep -q "\"writer_id\": \"$writer\"" "$f" || continue
-    if [ "$kind" = claim ]; then grep -q '"claim"' "$f" || continue
-    else grep -q '"claim"' "$f" && continue; fi
+    is_claim=no
+    if grep -q '"claim"' "$f"; then is_claim=claim; fi
+    if [ "$kind" = claim ] && [ "$is_claim" != claim ]; then continue; fi
+    if [ "$kind" = data ] && [ "$is_claim" = claim ]; then continue; fi
     ts="$(grep -o '"timestamp_ms": [0-9]*' "$f" | grep -o '[0-9]*$')"
-    if [ "$ts" -gt "$after" ]; then echo "$ts"; return; fi
+    if [ "$ts" -gt "$after" ]; then echo "$ts"; return 0; fi
   done
+  return 0
 }
 
 measure() {
@@ -62,7 +65,7 @@ measure() {
     w1=$!
     local claim="" commit=""
     for _ in $(seq 1200); do
-      [ -z "$claim" ] && claim="$(first_entry "$lake/iot" w1 "$t0" claim)"
+      if [ -z "$claim" ]; then claim="$(first_entry "$lake/iot" w1 "$t0" claim)"; fi
       commit="$(first_entry "$lake/iot" w1 "$t0" data)"
       [ -n "$commit" ] && break
       sleep 0.05
