@@ -13,6 +13,8 @@
 namespace {
 
 const char* kSchema = R"(
+sink:
+  lake: {path: ./lake}
 schema:
   timestamp_field: timestamp
   fields:
