@@ -122,6 +122,8 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
     if (const auto& p = k["properties"]) {
       r.expect_map(p, "source.kafka.properties");
       for (const auto& kv : p) {
+        if (!kv.first.IsScalar())
+          r.fail(kv.first, "source.kafka.properties", "keys must be plain names");
         std::string key = kv.first.as<std::string>();
         s.kafka.properties[key] = r.str(kv.second, "source.kafka.properties." + key);
       }
