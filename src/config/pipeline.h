@@ -56,6 +56,14 @@ struct KafkaSourceConfig {
   // Split each message on newlines into one record per line (several log
   // lines per message). Default: on for text formats, off for JSON.
   bool split_lines = false;
+  // Static group membership (KIP-345, librdkafka group.instance.id): a
+  // restarted member with the same id gets its partitions back without a
+  // rebalance. Empty: `sluice run --writer-id` supplies it; "none": dynamic
+  // membership. Unique per live process within the group.
+  std::string instance_id;
+  // session.timeout.ms: how long the coordinator keeps a silent member's
+  // partitions (a crashed static member, or one paused) before reassigning.
+  int session_timeout_ms = 10000;
 };
 
 struct FileSourceConfig {
