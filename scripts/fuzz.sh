@@ -21,11 +21,12 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   echo "== $t: ${SECONDS_EACH}s"
+  touch "$BUILD/crashes/.start-$t"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$BUILD/tests/fuzz/$t" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
     -artifact_prefix="$BUILD/crashes/$t-" -print_final_stats=1 "$corpus" 2>&1 |
     grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|Done)" || true
-  if ls "$BUILD/crashes/$t-"* >/dev/null 2>&1; then
+  if [ -n "$(find "$BUILD/crashes" -name "$t-*" -newer "$BUILD/crashes/.start-$t")" ]; then
     echo "$t: crash reproducers in $BUILD/crashes/"; exit 1
   fi
 done
