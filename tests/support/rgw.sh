@@ -35,22 +35,25 @@ free_port() {
 }
 
 stop_all() {
-  local pidfile pid
+  # Read every pid first: the daemons delete their pid files as they exit.
+  local pidfile pids=()
   for pidfile in "$dir"/run/*.pid; do
     [ -f "$pidfile" ] || continue
-    pid="$(cat "$pidfile")"
-    kill "$pid" 2>/dev/null || true
+    pids+=("$(cat "$pidfile" 2>/dev/null || true)")
   done
-  for pidfile in "$dir"/run/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pid="$(cat "$pidfile")"
+  local pid
+  for pid in "${pids[@]}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    [ -n "$pid" ] || continue
     for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
   done
+  rm -f "$dir"/run/*.pid
 }
 
 fail() {

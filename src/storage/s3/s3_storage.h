@@ -53,11 +53,15 @@ class S3Storage final : public Storage {
   std::vector<MultipartUpload> list_uploads(const std::string& prefix);
   void abort_upload(const MultipartUpload& upload);
 
+  // Uploads the first `size` bytes of `file` as a multipart upload (what
+  // put_file does above the threshold). If a part fails after its retries,
+  // the upload is aborted and the error rethrown.
+  void multipart_upload(const std::string& key, const std::string& file, int64_t size);
+
   S3Client& client() { return *client_; }
 
  private:
   std::string full_key(const std::string& key) const;
-  void multipart_upload(const std::string& key, const std::string& file, int64_t size);
 
   std::unique_ptr<S3Client> client_;
   std::string prefix_;  // without leading or trailing '/'
