@@ -333,4 +333,14 @@ void LocalStorage::copy(const std::string& from, const std::string& to) {
   fsync_dir(parent_of(path));
 }
 
+void LocalStorage::move(const std::string& from, const std::string& to) {
+  const std::string source = path_of(from);
+  const std::string path = path_of(to);
+  make_dirs_durable(parent_of(path));
+  if (::rename(source.c_str(), path.c_str()) != 0)
+    fail_errno("cannot rename " + source + " to", path);
+  fsync_dir(parent_of(path));
+  if (parent_of(path) != parent_of(source)) fsync_dir(parent_of(source));
+}
+
 }  // namespace sluice::storage

@@ -31,6 +31,7 @@ class LocalStorage final : public Storage {
   ListPage list(const std::string& prefix, const std::string& token) override;
   void remove(const std::string& key) override;
   void copy(const std::string& from, const std::string& to) override;
+  void move(const std::string& from, const std::string& to) override;
 
  private:
   std::string path_of(const std::string& key) const;

@@ -97,6 +97,11 @@ class Storage {
   virtual void remove(const std::string& key) = 0;
   // Server-side copy (S3) or a copy through a temporary file (local).
   virtual void copy(const std::string& from, const std::string& to) = 0;
+  // Makes `from`'s bytes appear at `to` atomically, then removes `from`.
+  // Local: rename(2), one atomic step. S3: copy then delete, so a crash in
+  // between leaves both (the lake's recovery deletes the source). Throws
+  // kNotFound if `from` is missing.
+  virtual void move(const std::string& from, const std::string& to) = 0;
 };
 
 // Every object under `prefix`, all pages.

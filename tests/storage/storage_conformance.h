@@ -124,6 +124,15 @@ inline void conformance_files_and_copy(storage::Storage& s, const std::string& s
   s.copy("f/up.bin", "f/copy.bin");
   EXPECT_TRUE(s.get("f/copy.bin") == data);
   EXPECT_TRUE(s.get("f/up.bin") == data);  // the source stays
+  s.move("f/copy.bin", "f/sub/moved.bin");
+  EXPECT_FALSE(s.head("f/copy.bin"));
+  EXPECT_TRUE(s.get("f/sub/moved.bin") == data);
+  try {
+    s.move("f/copy.bin", "f/again.bin");
+    FAIL() << "move of a missing key did not throw";
+  } catch (const storage::StorageError& e) {
+    EXPECT_EQ(e.kind(), storage::StorageErrorKind::kNotFound) << e.what();
+  }
   try {
     s.get_to_file("f/missing", down + ".2");
     FAIL() << "download of a missing key did not throw";

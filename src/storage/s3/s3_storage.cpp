@@ -292,6 +292,11 @@ void S3Storage::copy(const std::string& from, const std::string& to) {
   client_->send(r);
 }
 
+void S3Storage::move(const std::string& from, const std::string& to) {
+  copy(from, to);
+  remove(from);
+}
+
 std::vector<MultipartUpload> S3Storage::list_uploads(const std::string& prefix) {
   std::vector<MultipartUpload> out;
   const std::string full_prefix = prefix_.empty() ? prefix : prefix_ + "/" + prefix;

@@ -48,6 +48,7 @@ class S3Storage final : public Storage {
   ListPage list(const std::string& prefix, const std::string& token) override;
   void remove(const std::string& key) override;
   void copy(const std::string& from, const std::string& to) override;
+  void move(const std::string& from, const std::string& to) override;
 
   // Multipart uploads in progress under `prefix`, and their abort (vacuum).
   std::vector<MultipartUpload> list_uploads(const std::string& prefix);
