@@ -150,8 +150,9 @@ std::string amz_date(int64_t epoch_ms) {
 
 std::vector<std::string_view> xml_blocks(std::string_view xml, std::string_view tag) {
   std::vector<std::string_view> out;
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
+  std::string open, close;
+  open.append("<").append(tag).append(">");
+  close.append("</").append(tag).append(">");
   size_t pos = 0;
   for (;;) {
     size_t b = xml.find(open, pos);
