@@ -21,6 +21,7 @@
 #include "sinks/lake/commit_protocol.h"
 #include "storage/local_storage.h"
 #include "storage/s3/s3_storage.h"
+#include "support/fault_proxy.h"
 #include "support/rgw_fixture.h"
 
 namespace sluice {
@@ -264,6 +265,30 @@ TEST_P(CommitProtocol, SigkillAtRandomMomentsTenTimes) {
   w.recover();
   EXPECT_EQ(check_exactly_once(*t.storage), last);
   EXPECT_GE(last, 10) << "the writer did not commit in every round";
+}
+
+// Commits through a proxy that drops answers and returns 503/500 on a fifth
+// of the requests: every commit lands exactly once.
+TEST(CommitProtocolFaults, NothingLostOrDuplicated) {
+  auto& rgw = RgwEnvironment::get();
+  rgw.create_bucket("protocol");
+  const std::string host = rgw.host();
+  testsupport::FaultProxy proxy(std::stoi(host.substr(host.find(':') + 1)));
+  proxy.script({}, 20);
+  auto config = rgw.client_config("protocol");
+  config.host = "127.0.0.1:" + std::to_string(proxy.port());
+  config.max_retries = 10;
+  config.retry_base_ms = 5;
+  config.retry_max_ms = 50;
+  testsupport::TempDir dir;
+  storage::S3Storage table(config, "faults-" + std::to_string(getpid()), {});
+  LakeCommitter c(table, "faulty");
+  c.recover();
+  for (int64_t at = 0; at < 15; ++at) commit_once(c, dir.path(), at, 1 + at % 3, 3);
+  storage::S3Storage direct(rgw.client_config("protocol"), "faults-" + std::to_string(getpid()),
+                            {});
+  EXPECT_EQ(check_exactly_once(direct), 15);
+  EXPECT_GT(proxy.faults(), 10) << "the proxy injected too few faults to show anything";
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, CommitProtocol, ::testing::Values(Where::kLocal, Where::kS3),

@@ -11,6 +11,7 @@
 #include "storage/location.h"
 #include "storage/s3/s3_storage.h"
 #include "storage_conformance.h"
+#include "support/fault_proxy.h"
 #include "support/rgw_fixture.h"
 
 namespace sluice {
@@ -165,6 +166,64 @@ TEST_F(S3Rgw, ClockSkew) {
   S3Storage ok(config, "skew", {});
   ok.put("k", "v");
   EXPECT_EQ(ok.get("k"), "v");
+}
+
+// The same storage through a proxy that injects faults in front of RGW.
+S3Storage proxied(testsupport::FaultProxy& proxy, const std::string& prefix, int max_retries = 6) {
+  auto config = RgwEnvironment::get().client_config("conformance");
+  config.host = "127.0.0.1:" + std::to_string(proxy.port());
+  config.max_retries = max_retries;
+  config.retry_base_ms = 5;
+  config.stall_timeout_s = 1;
+  return S3Storage(config, prefix, {});
+}
+
+int rgw_port() {
+  const std::string host = RgwEnvironment::get().host();
+  return std::stoi(host.substr(host.find(':') + 1));
+}
+
+TEST_F(S3Rgw, FaultsAreRetriedAndNothingIsLost) {
+  using Action = testsupport::FaultProxy::Action;
+  testsupport::FaultProxy proxy(rgw_port());
+  S3Storage s = proxied(proxy, "faults");
+  proxy.script({Action::kSlowDown, Action::kServerError, Action::kDropAfterForward});
+  s.put("k", "value");  // three faults, then it goes through
+  EXPECT_EQ(proxy.requests(), 4);
+  EXPECT_EQ(s.get("k"), "value");
+  // A delay beyond the stall limit is a timeout, retried.
+  proxy.set_delay_ms(2500);
+  proxy.script({Action::kDelay});
+  EXPECT_EQ(s.get("k"), "value");
+  EXPECT_EQ(proxy.requests(), 7);  // put x4, get, delayed get, get
+}
+
+TEST_F(S3Rgw, ConditionalCreateWhoseAnswerIsDropped) {
+  using Action = testsupport::FaultProxy::Action;
+  testsupport::FaultProxy proxy(rgw_port());
+  S3Storage s = proxied(proxy, "dropped");
+  // RGW creates the object, the answer never arrives; the retry meets 412,
+  // and the read-back finds our bytes: the create is ours, exactly once.
+  proxy.script({Action::kDropAfterForward});
+  EXPECT_TRUE(s.put_if_absent("log/1.json", "entry A"));
+  EXPECT_FALSE(s.put_if_absent("log/1.json", "entry B"));
+  EXPECT_EQ(s.get("log/1.json"), "entry A");
+}
+
+TEST_F(S3Rgw, RetriesAreBoundedBehindAFaultyProxy) {
+  using Action = testsupport::FaultProxy::Action;
+  testsupport::FaultProxy proxy(rgw_port());
+  S3Storage s = proxied(proxy, "bounded", 3);
+  proxy.script(std::vector<Action>(100, Action::kSlowDown));
+  try {
+    s.put("k", "v");
+    FAIL();
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageErrorKind::kTransient);
+    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(proxy.requests(), 4);
 }
 
 }  // namespace
