@@ -51,8 +51,8 @@ TEST(LakeS3, ToolsReadATableInTheBucket) {
   const std::string lake = dir.path() + "/lake";
   std::string out;
   ASSERT_EQ(testing::run_sluice({"run", kPipeline, "--input", input, "--lake", lake, "--quiet",
-                                     "--set", "sink.lake.commit_interval_ms=10"},
-                                    &out),
+                                 "--set", "sink.lake.commit_interval_ms=10"},
+                                &out),
             0)
       << out;
   storage::S3Storage bucket(rgw.client_config("lake"), "tools/clickstream", {});
