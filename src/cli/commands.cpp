@@ -85,6 +85,8 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   demo->add_option("--http", demo_.http,
                    "dashboard, /metrics and /health on HOST:PORT, :PORT or PORT, or 'off' "
                    "(default 127.0.0.1:0, any free port; the URL is printed)");
+  demo->add_flag("--serve", demo_.serve,
+                 "keep serving the dashboard after the summary, until Ctrl-C");
   demo->callback([this] { chosen_ = [this] { return demo_command(demo_, stop_); }; });
 
   auto* broker = app.add_subcommand(

@@ -45,7 +45,8 @@ struct DemoArgs {
   double malformed = 1.0;
   double duplicates = 0;
   uint64_t seed = 42;
-  std::string http;  // "": http.listen, else 127.0.0.1:0 (any free port)
+  std::string http;    // "": http.listen, else 127.0.0.1:0 (any free port)
+  bool serve = false;  // keep the dashboard up after the summary until SIGINT/SIGTERM
 };
 
 struct DevBrokerArgs {

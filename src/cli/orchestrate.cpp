@@ -75,6 +75,7 @@ int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop)
     print_outcomes(outcomes);
     return exit_code(outcomes);
   }
+  TriggerEndpoint trigger(http.get(), config, &orchestrator);
   orchestrator.run(stop);
   return kExitOk;
 }

@@ -1,4 +1,7 @@
 // `sluice run` and `sluice validate`.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -58,6 +61,14 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   opts.stop_after_events = a.stop_after;
   opts.idle_stop_ms = a.idle_stop_ms;
   opts.progress = !a.quiet;
+  // Progress on stderr: one line redrawn in place on a terminal (4 times a
+  // second), plain lines once a second otherwise.
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  int columns = 0;
+  struct winsize ws {};
+  if (tty && ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) columns = ws.ws_col;
+  opts.on_progress = obs::ProgressPrinter(stderr, tty, columns);
+  opts.progress_interval_ms = tty ? 250 : 1000;
   // Metrics and the HTTP server (before the stream, so a busy port fails at once).
   auto telemetry = make_telemetry(config, true);
   opts.telemetry = telemetry.get();
@@ -73,6 +84,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
     opts.on_commit = [o = &host->orchestrator()] { o->notify(); };
     background = std::make_unique<BackgroundOrchestrator>(host->orchestrator());
   }
+  TriggerEndpoint trigger(http.get(), config, host ? &host->orchestrator() : nullptr);
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
   if (host) {

@@ -273,6 +273,9 @@ struct OrchestratorConfig {
 // /health/*, /api/* and the dashboard.
 struct HttpConfig {
   std::string listen;  // "HOST:PORT", ":PORT", "PORT" or "off"; "": the command's default
+  // Bearer token of the state-changing endpoints (POST /api/jobs/NAME/trigger);
+  // "": the environment's SLUICE_HTTP_TOKEN, and without either they are off.
+  std::string token;
   int line = 0;
 };
 

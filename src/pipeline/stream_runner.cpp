@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -37,16 +38,20 @@ class BatchSource {
   virtual bool poll(RawBatch& out, int timeout_ms) = 0;
   virtual void after_commit(const SourceOffsets&) {}
   virtual void close() {}
+  // For progress output: the input's size in bytes when known, else -1.
+  virtual int64_t total_bytes() const { return -1; }
 };
 
 class FileBatchSource final : public BatchSource {
  public:
   FileBatchSource(const FileSourceConfig& c, const SourceOffsets& resume)
-      : source_(c, resume, c.max_batch_records) {}
+      : source_(c, resume, c.max_batch_records), total_(c.follow ? -1 : source_.total_bytes()) {}
   bool poll(RawBatch& out, int timeout_ms) override { return source_.read(out, timeout_ms); }
+  int64_t total_bytes() const override { return total_; }
 
  private:
   FileSource source_;
+  int64_t total_;  // read at construction, before the reader thread owns source_
 };
 
 class GenerateBatchSource final : public BatchSource {
@@ -317,6 +322,20 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   SourceOffsets pending_end;  // offsets covered by buffered data
   int64_t pending_events = 0;
   int64_t last_progress_ms = monotonic_millis();
+  // Progress in bytes (file sources): each file's position, resumed ones first.
+  const int64_t bytes_total = source->total_bytes();
+  std::map<std::string, int64_t> file_positions;
+  int64_t bytes_done = -1;
+  if (config_.source.type == SourceType::kFile) {
+    bytes_done = 0;
+    for (const auto& [s, off] : state.offsets) {
+      if (s.rfind("file:", 0) == 0 && off > 0) {
+        file_positions[s] = off;
+        bytes_done += off;
+      }
+    }
+  }
+  const int64_t bytes_start = bytes_done;
   int64_t last_commit_ms = monotonic_millis();
   std::exception_ptr failure;
 
@@ -389,6 +408,31 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       return;
     last_progress_ms = now;
     double secs = std::max(1e-3, (now - started_ms) / 1000.0);
+    if (options_.on_progress) {
+      obs::Progress p;
+      p.pipeline = config_.name;
+      p.events_read = events_read.load();
+      p.events_accepted = summary.events_accepted;
+      p.events_rejected = summary.events_rejected;
+      p.rows_written = summary.rows_written;
+      p.files_written = summary.files_written;
+      p.commits = summary.commits;
+      p.bytes_done = bytes_done;
+      p.bytes_start = bytes_start;
+      p.bytes_total = bytes_total;
+      p.seconds = secs;
+      p.final = force;
+      if (event_time.enabled()) {
+        const EventTimeStats& et = event_time.stats();
+        int64_t wm = event_time.watermark();
+        p.event_time = fmt::format(
+            "watermark {}, duplicates {}, late {}, windows emitted {}, open {}, dedupe keys {}",
+            wm == kNoWatermark ? "none" : format_iso8601(wm), et.duplicates, et.late_rows,
+            et.windows_emitted, event_time.open_windows(), event_time.dedupe_keys());
+      }
+      options_.on_progress(p);
+      return;
+    }
     std::fprintf(
         stderr,
         "[sluice] %s: read %lld (%.0f/s), accepted %lld, rejected %lld, rows %lld, files %lld, "
@@ -469,7 +513,14 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
               for (const auto& r : w->rejects)
                 dlq_topic->produce(config_.dlq.kafka_topic, format_dlq_line(w->raw, r));
             }
-            for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
+            for (const auto& [s, off] : w->raw.next_offsets) {
+              pending_end[s] = off;
+              if (bytes_done >= 0 && s.rfind("file:", 0) == 0) {
+                int64_t& pos = file_positions[s];
+                bytes_done += off - pos;  // a file truncated and read again goes back
+                pos = off;
+              }
+            }
             summary.events_accepted += w->stats.records_accepted;
             if (options_.telemetry) report_batch(*w);
             summary.events_rejected += w->stats.records_rejected;
