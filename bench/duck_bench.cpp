@@ -96,13 +96,21 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-// Partition columns as the lake names them: year=2025/month=01/day=01/hour=00.
-const char* kPartitionCols =
-    "strftime(\"timestamp\", '%Y') AS year, strftime(\"timestamp\", '%m') AS month, "
-    "strftime(\"timestamp\", '%d') AS day, strftime(\"timestamp\", '%H') AS hour";
+// Partition columns as the lake names them: year=2025/month=01/day=01/hour=00,
+// or (keys "url_day", sink.lake.partition_by [page_url, day]) page_url and day.
+std::string g_keys = "hourly";
 
-const char* kCopyOptions =
-    "(FORMAT PARQUET, PARTITION_BY (year, month, day, hour), COMPRESSION ZSTD)";
+std::string partition_cols(const std::string& ts = "\"timestamp\"") {
+  const std::string t = ts + "::TIMESTAMP";
+  if (g_keys == "url_day") return "page_url AS url_key, strftime(" + t + ", '%d') AS day";
+  return "strftime(" + t + ", '%Y') AS year, strftime(" + t + ", '%m') AS month, strftime(" + t +
+         ", '%d') AS day, strftime(" + t + ", '%H') AS hour";
+}
+
+std::string copy_options() {
+  if (g_keys == "url_day") return "(FORMAT PARQUET, PARTITION_BY (url_key, day), COMPRESSION ZSTD)";
+  return "(FORMAT PARQUET, PARTITION_BY (year, month, day, hour), COMPRESSION ZSTD)";
+}
 
 // The peer: DuckDB's own reader, validation as WHERE clauses, flattening with
 // UNNEST (an event without actions keeps one row of NULLs), and COPY.
@@ -112,7 +120,7 @@ std::string peer_sql(const std::string& family, const std::string& input, const 
            "a.action AS action_action, a.target AS action_target, a.\"time\" AS action_time, "
            "CAST(idx - 1 AS INTEGER) AS action_index, now()::TIMESTAMP AS ingest_timestamp, "
            "'clickstream' AS source_type, " +
-           std::string(kPartitionCols) +
+           partition_cols() +
            " FROM (SELECT *, unnest(acts) AS a, generate_subscripts(acts, 1) AS idx FROM "
            "(SELECT *, CASE WHEN len(user_actions) > 0 THEN user_actions ELSE [NULL] END AS acts "
            "FROM read_ndjson(" +
@@ -125,7 +133,7 @@ std::string peer_sql(const std::string& family, const std::string& input, const 
            "AND \"timestamp\" IS NOT NULL AND (TTI IS NULL OR TTI >= 0) AND (TTAR IS NULL OR TTAR "
            ">= 0)))"
            ") TO " +
-           quote(out) + " " + kCopyOptions;
+           quote(out) + " " + copy_options();
   }
   if (family == "iot") {
     // Validation, dedupe on event_id (first occurrence kept; DuckDB has no
@@ -136,7 +144,7 @@ std::string peer_sql(const std::string& family, const std::string& input, const 
            "event_duration, \"value\", status, metadata.location AS metadata_location, "
            "metadata.firmware AS metadata_firmware, now()::TIMESTAMP AS ingest_timestamp, 'iot' AS "
            "source_type, " +
-           std::string(kPartitionCols) + " FROM read_ndjson(" + quote(input) +
+           partition_cols() + " FROM read_ndjson(" + quote(input) +
            ", columns = {event_id: 'VARCHAR', device_id: 'VARCHAR', device_type: 'VARCHAR', "
            "\"timestamp\": 'TIMESTAMP', event_duration: 'DOUBLE', \"value\": 'DOUBLE', status: "
            "'VARCHAR', "
@@ -161,8 +169,8 @@ std::string peer_sql(const std::string& family, const std::string& input, const 
            "strftime(window_start, '%Y') AS year, strftime(window_start, '%m') AS month, "
            "strftime(window_start, '%d') AS day, strftime(window_start, '%H') AS hour "
            "FROM iot_rows GROUP BY ALL) TO " +
-           quote(out + "_windows") + " " + kCopyOptions + "; COPY iot_rows TO " + quote(out) + " " +
-           kCopyOptions;
+           quote(out + "_windows") + " " + copy_options() + "; COPY iot_rows TO " + quote(out) +
+           " " + copy_options();
   }
   throw std::runtime_error("unknown family " + family);
 }
@@ -201,34 +209,45 @@ int run_peer(Db& db, const std::string& family, const std::string& input, const 
 // PARTITION_BY, (2) one COPY into a single file, (3) one COPY per partition from
 // per-partition tables (rows partitioned before the encoder sees them).
 int run_floor(Db& db, const std::string& table_dir, const std::string& out, int runs) {
-  std::string glob = table_dir + "/year=*/month=*/day=*/hour=*/*.parquet";
-  db.execute("CREATE TABLE t AS SELECT * FROM read_parquet(" + quote(glob) +
-             ", hive_partitioning = true, hive_types_autocast = false)");
-  Result parts;
-  db.query("SELECT DISTINCT year, month, day, hour FROM t ORDER BY ALL", parts);
+  // sluice's rows with the partition columns computed again from the data.
+  db.execute("CREATE TABLE t AS SELECT *, " + partition_cols() + " FROM read_parquet(" +
+             quote(table_dir + "/**/*.parquet") + ", hive_partitioning = false)");
   std::vector<std::vector<std::string>> keys;
-  for (idx_t i = 0; i < parts.rows(); ++i) {
-    keys.push_back({parts.text(0, i), parts.text(1, i), parts.text(2, i), parts.text(3, i)});
-    db.execute("CREATE TABLE p" + std::to_string(i) +
-               " AS SELECT * EXCLUDE (year, month, day, hour) FROM t " +
-               "WHERE year = " + quote(keys.back()[0]) + " AND month = " + quote(keys.back()[1]) +
-               " AND day = " + quote(keys.back()[2]) + " AND hour = " + quote(keys.back()[3]));
+  if (g_keys == "hourly") {
+    Result parts;
+    db.query("SELECT DISTINCT year, month, day, hour FROM t ORDER BY ALL", parts);
+    for (idx_t i = 0; i < parts.rows(); ++i) {
+      keys.push_back({parts.text(0, i), parts.text(1, i), parts.text(2, i), parts.text(3, i)});
+      db.execute("CREATE TABLE p" + std::to_string(i) +
+                 " AS SELECT * EXCLUDE (year, month, day, hour) FROM t " +
+                 "WHERE year = " + quote(keys.back()[0]) + " AND month = " + quote(keys.back()[1]) +
+                 " AND day = " + quote(keys.back()[2]) + " AND hour = " + quote(keys.back()[3]));
+    }
   }
   Result count;
   db.query("SELECT count(*) FROM t", count);
   const long long rows = count.int64(0, 0);
+  Result distinct;
+  db.query(g_keys == "url_day"
+               ? "SELECT count(*) FROM (SELECT DISTINCT url_key, day FROM t)"
+               : "SELECT count(*) FROM (SELECT DISTINCT year, month, day, hour FROM t)",
+           distinct);
+  const long long partitions = distinct.int64(0, 0);
 
   std::vector<double> partitioned, single, prepartitioned;
   for (int i = 0; i < runs; ++i) {
     fs::remove_all(out);
     auto t0 = std::chrono::steady_clock::now();
-    db.execute("COPY t TO " + quote(out) + " " + kCopyOptions);
+    db.execute("COPY t TO " + quote(out) + " " + copy_options());
     partitioned.push_back(seconds_since(t0));
 
     fs::remove_all(out);
     fs::create_directories(out);
     t0 = std::chrono::steady_clock::now();
-    db.execute("COPY t TO " + quote(out + "/all.parquet") + " (FORMAT PARQUET, COMPRESSION ZSTD)");
+    db.execute("COPY (SELECT * EXCLUDE (" +
+               std::string(g_keys == "url_day" ? "url_key, day" : "year, month, day, hour") +
+               ") FROM t) TO " + quote(out + "/all.parquet") +
+               " (FORMAT PARQUET, COMPRESSION ZSTD)");
     single.push_back(seconds_since(t0));
 
     fs::remove_all(out);
@@ -246,16 +265,17 @@ int run_floor(Db& db, const std::string& table_dir, const std::string& out, int 
   std::printf(
       "floor_partitioned_seconds=%.4f floor_single_file_seconds=%.4f "
       "floor_prepartitioned_seconds=%.4f "
-      "rows=%lld partitions=%zu\n",
-      median(partitioned), median(single), median(prepartitioned), rows, keys.size());
+      "rows=%lld partitions=%lld\n",
+      median(partitioned), median(single), median(prepartitioned), rows, partitions);
   return 0;
 }
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: duck_bench sql SQL\n"
-               "       duck_bench peer clickstream|iot INPUT.ndjson OUTDIR [RUNS]\n"
-               "       duck_bench floor LAKE/TABLE OUTDIR [RUNS]\n");
+  std::fprintf(
+      stderr,
+      "usage: duck_bench sql SQL\n"
+      "       duck_bench peer clickstream|iot INPUT.ndjson OUTDIR [RUNS] [hourly|url_day]\n"
+      "       duck_bench floor LAKE/TABLE OUTDIR [RUNS] [hourly|url_day]\n");
   return 2;
 }
 
@@ -267,6 +287,7 @@ int main(int argc, char** argv) {
   try {
     Db db;
     if (mode == "sql") return run_sql(db, argv[2]);
+    if ((mode == "peer" && argc > 6) || (mode == "floor" && argc > 5)) g_keys = argv[argc - 1];
     if (mode == "peer" && argc >= 5) {
       return run_peer(db, argv[2], argv[3], argv[4], argc > 5 ? std::atoi(argv[5]) : 1);
     }

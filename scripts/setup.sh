@@ -19,6 +19,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 time libzstd-dev libsnappy-dev
   prometheus chromium
+  clang-15 libfuzzer-15-dev
 )
 
 SUDO=""

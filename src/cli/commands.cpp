@@ -21,8 +21,10 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   run->add_option("--set", run_.sets,
                   "override a config value: KEY=VALUE, e.g. sink.lake.table=t2");
   run->add_option("--writer-id", run_.writer_id,
-                  "stable name of this process among writers of the table")
-      ->capture_default_str();
+                  "stable name of this process among writers of the table; with a Kafka "
+                  "source also its static group member id (group.instance.id)")
+      ->capture_default_str()
+      ->each([this](const std::string&) { run_.writer_id_given = true; });
   run->add_option("--stop-after", run_.stop_after,
                   "stop after reading this many events (0: never)");
   run->add_option("--idle-stop-ms", run_.idle_stop_ms,

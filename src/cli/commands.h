@@ -19,6 +19,7 @@ struct RunArgs {
   std::string lake, dlq;
   std::vector<std::string> sets;
   std::string writer_id = "w0";
+  bool writer_id_given = false;  // --writer-id on the command line
   int64_t stop_after = 0;
   int64_t idle_stop_ms = 0;
   bool quiet = false;

@@ -56,6 +56,10 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
       config.dlq.path = config.lake.path + "/_dlq/" + config.lake.table + ".ndjson";
     }
   }
+  // A named writer is a stable process slot: make it the static group member
+  // id too, so its restart takes its partitions back without a rebalance.
+  if (config.source.kafka.instance_id.empty() && a.writer_id_given)
+    config.source.kafka.instance_id = a.writer_id;
   RunOptions opts;
   opts.writer_id = a.writer_id;
   opts.stop_after_events = a.stop_after;

@@ -116,7 +116,13 @@ PipelineConfig load_node(const std::string& text, const std::string& file,
     if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     for (const auto& [k, v] : overrides) apply_override(root, k, v, file);
   }
-  return build(root, file);
+  try {
+    return build(root, file);
+  } catch (const YAML::Exception& e) {
+    // Whatever yaml-cpp refuses that no check above names (a net, found by
+    // fuzzing): still a configuration error with the file and line.
+    throw ConfigError(file, e.mark.line + 1, "(yaml)", e.msg);
+  }
 }
 
 }  // namespace

@@ -56,6 +56,14 @@ struct KafkaSourceConfig {
   // Split each message on newlines into one record per line (several log
   // lines per message). Default: on for text formats, off for JSON.
   bool split_lines = false;
+  // Static group membership (KIP-345, librdkafka group.instance.id): a
+  // restarted member with the same id gets its partitions back without a
+  // rebalance. Empty: `sluice run --writer-id` supplies it; "none": dynamic
+  // membership. Unique per live process within the group.
+  std::string instance_id;
+  // session.timeout.ms: how long the coordinator keeps a silent member's
+  // partitions (a crashed static member, or one paused) before reassigning.
+  int session_timeout_ms = 10000;
 };
 
 struct FileSourceConfig {
@@ -171,6 +179,9 @@ struct TransformsConfig {
 };
 
 enum class Compression { kZstd, kSnappy, kUncompressed };
+// Who encodes the lake's Parquet files: sluice's own encoder
+// (src/formats/parquet) or DuckDB's COPY (kept as a setting).
+enum class LakeEncoder { kNative, kDuckDb };
 
 // A partition key: a calendar part of the timestamp field ("year", "month",
 // "day", "hour") or the value of a top-level field.
@@ -198,8 +209,15 @@ struct LakeSinkConfig {
   int64_t rotate_max_bytes = 128LL << 20;  // per file, in-memory estimate
   int64_t commit_interval_ms = 5000;       // commit at least this often
   int64_t row_group_size = 122880;
-  int64_t encoders = 2;         // files of one partition encoded at once, at most
-  int64_t max_open_files = 16;  // open (encoding) files of the table, at most
+  // Encoder threads of the writer's pool (0: one per core); also the most files
+  // of one partition encoded at once (a second file opens when the first lags).
+  int64_t encoders = 0;
+  int64_t max_open_files = 16;  // open (accepting) files of the table, at most
+  // Bounded memory of the lake writer (in-memory estimates of the rows):
+  int64_t max_partition_buffer_bytes = 64LL << 20;  // a partition's buffer becomes a row group
+  int64_t max_buffer_bytes = 256LL << 20;  // all partition buffers; the largest flush first
+  int64_t max_queued_bytes = 128LL << 20;  // row groups waiting for an encoder; append() waits
+  LakeEncoder encoder = LakeEncoder::kNative;
 };
 
 struct DlqConfig {

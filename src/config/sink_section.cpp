@@ -13,7 +13,8 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   const YAML::Node& l = node["lake"];
   r.check_keys(l, "sink.lake",
                {"path", "table", "partition_by", "compression", "rotate", "commit_interval_ms",
-                "row_group_size", "encoders", "max_open_files", "storage"});
+                "row_group_size", "encoders", "max_open_files", "max_partition_buffer_bytes",
+                "max_buffer_bytes", "max_queued_bytes", "encoder", "storage"});
   LakeSinkConfig& lake = c.lake;
   if (l["path"]) lake.path = r.str(l["path"], "sink.lake.path");
   storage::Location location;
@@ -113,9 +114,27 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   if (l["row_group_size"])
     lake.row_group_size =
         r.integer(l["row_group_size"], "sink.lake.row_group_size", 1024, 100000000);
-  if (l["encoders"]) lake.encoders = r.integer(l["encoders"], "sink.lake.encoders", 1, 64);
+  if (l["encoders"]) lake.encoders = r.integer(l["encoders"], "sink.lake.encoders", 0, 64);
   if (l["max_open_files"])
     lake.max_open_files = r.integer(l["max_open_files"], "sink.lake.max_open_files", 1, 4096);
+  if (l["max_partition_buffer_bytes"])
+    lake.max_partition_buffer_bytes = r.integer(
+        l["max_partition_buffer_bytes"], "sink.lake.max_partition_buffer_bytes", 1024, INT64_MAX);
+  if (l["max_buffer_bytes"])
+    lake.max_buffer_bytes =
+        r.integer(l["max_buffer_bytes"], "sink.lake.max_buffer_bytes", 1024, INT64_MAX);
+  if (l["max_queued_bytes"])
+    lake.max_queued_bytes =
+        r.integer(l["max_queued_bytes"], "sink.lake.max_queued_bytes", 1024, INT64_MAX);
+  if (l["encoder"]) {
+    std::string e = r.str(l["encoder"], "sink.lake.encoder");
+    if (e == "native")
+      lake.encoder = LakeEncoder::kNative;
+    else if (e == "duckdb")
+      lake.encoder = LakeEncoder::kDuckDb;
+    else
+      r.fail(l["encoder"], "sink.lake.encoder", "expected native or duckdb");
+  }
   if (const auto& d = node["dlq"]) {
     r.check_keys(d, "sink.dlq", {"path", "kafka_topic"});
     if (d["path"]) c.dlq.path = r.str(d["path"], "sink.dlq.path");

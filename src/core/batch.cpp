@@ -114,6 +114,64 @@ void Column::append_range(const Column& other, size_t begin, size_t end) {
   }
 }
 
+namespace {
+template <typename T>
+void gather_fixed(uint8_t* out, const uint8_t* in, const uint32_t* rows, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    std::memcpy(out + i * sizeof(T), in + rows[i] * sizeof(T), sizeof(T));
+}
+}  // namespace
+
+void Column::append_rows(const Column& other, const uint32_t* rows, size_t n) {
+  if (n == 0) return;
+  const size_t at = valid_.size();
+  valid_.resize(at + n);
+  uint8_t* valid = valid_.data() + at;
+  const uint8_t* other_valid = other.valid_.data();
+  for (size_t i = 0; i < n; ++i) valid[i] = other_valid[rows[i]];
+  if (type_ == ColumnType::kString) {
+    const uint32_t* off = other.offsets_.data();
+    size_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += off[rows[i] + 1] - off[rows[i]];
+    const size_t base = chars_.size();
+    chars_.resize(base + total);
+    offsets_.resize(at + 1 + n);
+    char* out = chars_.data() + base;
+    const char* in = other.chars_.data();
+    uint32_t* out_off = offsets_.data() + at + 1;
+    uint32_t pos = static_cast<uint32_t>(base);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t from = off[rows[i]];
+      const uint32_t len = off[rows[i] + 1] - from;
+      std::memcpy(out, in + from, len);
+      out += len;
+      pos += len;
+      out_off[i] = pos;
+    }
+    return;
+  }
+  const size_t w = width();
+  const size_t base = fixed_.size();
+  fixed_.resize(base + n * w);
+  uint8_t* out = fixed_.data() + base;
+  const uint8_t* in = other.fixed_.data();
+  switch (w) {
+    case 1:
+      for (size_t i = 0; i < n; ++i) out[i] = in[rows[i]];
+      break;
+    case 4:
+      gather_fixed<uint32_t>(out, in, rows, n);
+      break;
+    default:
+      gather_fixed<uint64_t>(out, in, rows, n);
+      break;
+  }
+}
+
+void RecordBatch::append_rows(const RecordBatch& other, const uint32_t* rows, size_t n) {
+  for (size_t c = 0; c < columns.size(); ++c) columns[c].append_rows(other.columns[c], rows, n);
+}
+
 void RecordBatch::append_range(const RecordBatch& other, size_t begin, size_t end) {
   for (size_t c = 0; c < columns.size(); ++c) columns[c].append_range(other.columns[c], begin, end);
 }

@@ -54,6 +54,9 @@ class Column {
   void push_from(const Column& other, size_t row);
   // Appends rows [begin, end) of `other` (same type) with bulk copies.
   void append_range(const Column& other, size_t begin, size_t end);
+  // Appends rows rows[0..n) of `other` (same type), in that order: one gather
+  // pass (strings: sizes first, then one resize and the copies).
+  void append_rows(const Column& other, const uint32_t* rows, size_t n);
 
   bool is_null(size_t row) const { return valid_[row] == 0; }
   const uint8_t* validity() const { return valid_.data(); }
@@ -113,6 +116,8 @@ struct RecordBatch {
   void append_row(const RecordBatch& other, size_t row);
   // Appends rows [begin, end) of `other` (same schema), column by column.
   void append_range(const RecordBatch& other, size_t begin, size_t end);
+  // Appends rows rows[0..n) of `other` (same schema), column by column.
+  void append_rows(const RecordBatch& other, const uint32_t* rows, size_t n);
 };
 
 }  // namespace sluice

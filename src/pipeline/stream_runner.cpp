@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -112,7 +114,10 @@ class KafkaBatchSource final : public BatchSource {
 
 // What the reader thread hands to the writer thread.
 struct Work {
-  enum Kind { kBatch, kBarrier, kEnd } kind = kBatch;
+  // kBarrier: commit everything so far (before `streams` are revoked);
+  // kClaim: claim `streams` in the lake (they are being assigned).
+  enum Kind { kBatch, kBarrier, kClaim, kEnd } kind = kBatch;
+  std::vector<std::string> streams;  // kBarrier, kClaim
   RawBatch raw;
   RecordBatch rows;
   std::vector<Reject> rejects;
@@ -151,17 +156,15 @@ class WorkQueue {
   std::deque<std::unique_ptr<Work>> queue_;
 };
 
-// Signalled by the writer when a barrier has been committed.
+// Signalled by the writer when a barrier has been committed or a claim
+// published (`failed` is set if the claim threw).
 struct Barrier {
   std::mutex mu;
   std::condition_variable cv;
   int64_t requested = 0;
   int64_t done = 0;
+  std::exception_ptr failed;
 };
-
-std::string table_dir(const LakeSinkConfig& lake) {
-  return (std::filesystem::path(lake.path) / lake.table).string();
-}
 
 }  // namespace
 
@@ -229,20 +232,15 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       source = std::make_unique<GenerateBatchSource>(config_.source.generate, state.offsets);
       break;
     case SourceType::kKafka: {
-      std::string tdir = table_dir(config_.lake);
-      auto lookup = [&, tdir](const std::string& topic,
-                              int32_t partition) -> std::optional<int64_t> {
-        // Read the log afresh: another process may have committed this
-        // partition since we started.
+      // Positions come from the claim the writer published for the
+      // assignment (see the assign callback below): the log as it stood
+      // just before that claim.
+      auto lookup = [&](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
         std::string stream = topic + "/" + std::to_string(partition);
-        std::optional<int64_t> found;
-        for (const auto& entry : read_commit_log(tdir)) {
-          if (auto it = entry.end_offsets.find(stream); it != entry.end_offsets.end())
-            found = it->second;
-        }
         std::lock_guard lock(starts_mu);
-        stream_start[stream] = found.value_or(-1);
-        return found;
+        auto it = stream_start.find(stream);
+        if (it == stream_start.end() || it->second < 0) return std::nullopt;
+        return it->second;
       };
       auto k = std::make_unique<KafkaBatchSource>(config_.source.kafka, lookup);
       kafka = k.get();
@@ -257,23 +255,42 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::atomic<bool> reader_done{false};
   std::atomic<bool> writer_active{true};
 
+  // Hands `kind` work for `streams` to the writer thread and waits until it
+  // is done; false if the writer stopped first. Rethrows a failed claim.
+  auto ask_writer = [&](Work::Kind kind, const std::vector<std::string>& streams) {
+    if (!writer_active.load()) return false;
+    int64_t ticket;
+    {
+      std::lock_guard lock(barrier.mu);
+      ticket = ++barrier.requested;
+    }
+    auto w = std::make_unique<Work>();
+    w->kind = kind;
+    w->streams = streams;
+    queue.push(std::move(w));
+    std::unique_lock lock(barrier.mu);
+    barrier.cv.wait(lock, [&] { return barrier.done >= ticket || !writer_active.load(); });
+    if (barrier.failed) {
+      std::exception_ptr e = barrier.failed;
+      barrier.failed = nullptr;
+      std::rethrow_exception(e);
+    }
+    return barrier.done >= ticket;
+  };
   if (kafka) {
     kafka->source().set_revoke_callback([&](const std::vector<std::string>& streams) {
       // Everything read so far must be committed before the partitions go.
       // After the writer's final commit (shutdown) nothing is pending.
-      if (!writer_active.load()) return;
-      int64_t ticket;
-      {
-        std::lock_guard lock(barrier.mu);
-        ticket = ++barrier.requested;
-      }
-      auto w = std::make_unique<Work>();
-      w->kind = Work::kBarrier;
-      queue.push(std::move(w));
-      std::unique_lock lock(barrier.mu);
-      barrier.cv.wait(lock, [&] { return barrier.done >= ticket || !writer_active.load(); });
+      ask_writer(Work::kBarrier, streams);
       std::lock_guard slock(starts_mu);
       for (const auto& s : streams) stream_start.erase(s);
+    });
+    kafka->source().set_assign_callback([&](const std::vector<std::string>& streams) {
+      // Claim the partitions in the lake before reading them: from the claim
+      // on, their former owner can no longer commit them (fencing), and the
+      // positions are the log's just below the claim.
+      if (!ask_writer(Work::kClaim, streams))
+        throw RuntimeError("kafka source: partitions assigned while shutting down");
     });
   }
 
@@ -351,6 +368,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       }
     }
     std::map<std::string, std::string> meta;
+    // This process's claims also take seqs: the raw commit gets the next one
+    // unless another process publishes first (refused below for windows).
+    next_seq = std::max(next_seq, lake.next_seq());
     // Window results are committed first, tagged with the raw commit's seq.
     event_time.before_commit(next_seq, meta, monotonic_millis());
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
@@ -367,9 +387,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (options_.telemetry) options_.telemetry->commit_failed(e.what());
       throw;
     }
-    if (event_time.enabled() && entry.seq != next_seq) {
+    if (event_time.needs_single_writer() && entry.seq != next_seq) {
       throw RuntimeError("another process committed to table " + config_.lake.table +
-                         ": pipelines with dedupe or windows need a single writer per table");
+                         ": pipelines with windows need a single writer per table");
     }
     next_seq = entry.seq + 1;
     if (!last) event_time.after_commit();
@@ -528,7 +548,29 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             break;
           case Work::kBarrier: {
             commit();
+            event_time.release(w->streams);
             std::lock_guard lock(barrier.mu);
+            barrier.done++;
+            barrier.cv.notify_all();
+            break;
+          }
+          case Work::kClaim: {
+            std::exception_ptr failed;
+            try {
+              SourceOffsets positions = lake.claim(w->streams);
+              {
+                std::lock_guard lock(starts_mu);
+                for (const auto& st : w->streams) {
+                  auto it = positions.find(st);
+                  stream_start[st] = it == positions.end() ? -1 : it->second;
+                }
+              }
+              event_time.adopt(w->streams, lake.table_dir(), monotonic_millis());
+            } catch (const std::exception&) {
+              failed = std::current_exception();
+            }
+            std::lock_guard lock(barrier.mu);
+            barrier.failed = failed;
             barrier.done++;
             barrier.cv.notify_all();
             break;

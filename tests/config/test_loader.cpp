@@ -150,18 +150,30 @@ TEST(Config, EnvironmentAndOverrides) {
 
 TEST(Config, LakeEncoderKeys) {
   PipelineConfig d = load_pipeline_from_string(kMinimal, "p.yaml");
-  EXPECT_EQ(d.lake.encoders, 2);
+  EXPECT_EQ(d.lake.encoders, 0);  // one per core
   EXPECT_EQ(d.lake.max_open_files, 16);
-  PipelineConfig c =
-      load_pipeline_from_string(replace(kMinimal, "lake: {path: /tmp/lake}",
-                                        "lake: {path: /tmp/lake, encoders: 1, max_open_files: 64}"),
-                                "p.yaml");
+  EXPECT_EQ(d.lake.encoder, LakeEncoder::kNative);
+  EXPECT_EQ(d.lake.max_partition_buffer_bytes, 64LL << 20);
+  EXPECT_EQ(d.lake.max_buffer_bytes, 256LL << 20);
+  EXPECT_EQ(d.lake.max_queued_bytes, 128LL << 20);
+  PipelineConfig c = load_pipeline_from_string(
+      replace(kMinimal, "lake: {path: /tmp/lake}",
+              "lake: {path: /tmp/lake, encoders: 1, max_open_files: 64, encoder: duckdb, "
+              "max_partition_buffer_bytes: 2048, max_buffer_bytes: 4096, max_queued_bytes: 8192}"),
+      "p.yaml");
   EXPECT_EQ(c.lake.encoders, 1);
   EXPECT_EQ(c.lake.max_open_files, 64);
+  EXPECT_EQ(c.lake.encoder, LakeEncoder::kDuckDb);
+  EXPECT_EQ(c.lake.max_partition_buffer_bytes, 2048);
+  EXPECT_EQ(c.lake.max_buffer_bytes, 4096);
+  EXPECT_EQ(c.lake.max_queued_bytes, 8192);
   EXPECT_EQ(expect_error(replace(kMinimal, "lake: {path: /tmp/lake}",
-                                 "lake: {path: /tmp/lake, encoders: 0}"))
+                                 "lake: {path: /tmp/lake, encoders: 65}"))
                 .key(),
             "sink.lake.encoders");
+  EXPECT_EQ(expect_error(kMinimal, {{"sink.lake.encoder", "arrow"}}).key(), "sink.lake.encoder");
+  EXPECT_EQ(expect_error(kMinimal, {{"sink.lake.max_buffer_bytes", "10"}}).key(),
+            "sink.lake.max_buffer_bytes");
   ConfigError e = expect_error(kMinimal, {{"sink.lake.max_open_files", "0"}});
   EXPECT_EQ(e.key(), "sink.lake.max_open_files");
 }

@@ -74,7 +74,11 @@ TEST(LakeWriter, WritesAllTypesWithNullsIntoHourlyPartitions) {
   ASSERT_EQ(types.rows(), schema.size());
   for (size_t i = 0; i < schema.size(); ++i) {
     EXPECT_EQ(types.string_at(0, i), schema[i].name);
-    EXPECT_EQ(types.string_at(1, i), column_sql_type(schema[i].type));
+    // Timestamps are written as TIMESTAMP(MICROS, isAdjustedToUTC=true): UTC
+    // instants, which DuckDB reads as TIMESTAMPTZ.
+    EXPECT_EQ(types.string_at(1, i), schema[i].type == ColumnType::kTimestamp
+                                         ? std::string("TIMESTAMP WITH TIME ZONE")
+                                         : std::string(column_sql_type(schema[i].type)));
   }
   // zstd by default.
   DuckResult codecs;
@@ -89,6 +93,7 @@ TEST(LakeWriter, LargeBatchReadsBackExactly) {
   OutputSchema schema = all_types_schema();
   LakeSinkConfig config = lake_config(tmp.path(), {});
   config.row_group_size = 3000;
+  config.encoders = 1;  // one file: row order is checked across the table
   LakeWriter writer(config, schema, "ts", "w1");
   writer.open();
   RecordBatch b(schema);
@@ -128,11 +133,13 @@ TEST(LakeWriter, LargeBatchReadsBackExactly) {
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM (SELECT i64, row_number() OVER () - 1 AS rn FROM " +
                               src + ") WHERE i64 <> rn"),
             0);
-  // DuckDB cuts row groups at vector boundaries, so 10000 rows at 3000 per
-  // group give 3 groups (the default size would give 1).
-  EXPECT_GT(query_int(db, "SELECT count(DISTINCT row_group_id) FROM parquet_metadata(" +
+  // 10000 rows at 3000 per group: 3000, 3000, 3000, 1000.
+  EXPECT_EQ(query_int(db, "SELECT count(DISTINCT row_group_id) FROM parquet_metadata(" +
                               glob_of(table) + ")"),
-            1);
+            4);
+  EXPECT_EQ(
+      query_int(db, "SELECT max(row_group_num_rows) FROM parquet_metadata(" + glob_of(table) + ")"),
+      3000);
 }
 
 TEST(LakeWriter, SnappyAndUncompressedAreConfigurable) {

@@ -129,4 +129,28 @@ std::vector<LakeCommitEntry> read_commit_log(storage::Storage& table) {
   return out;
 }
 
+bool is_claim_entry(const LakeCommitEntry& entry) {
+  return entry.meta.count(kClaimMetaKey) != 0;
+}
+
+std::map<std::string, std::string> claim_meta(const std::string& owner,
+                                              const std::vector<std::string>& streams) {
+  return {{kClaimMetaKey, owner}, {kClaimStreamsMetaKey, nlohmann::json(streams).dump()}};
+}
+
+void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string>& owners) {
+  auto owner = entry.meta.find(kClaimMetaKey);
+  if (owner == entry.meta.end()) return;
+  auto streams = entry.meta.find(kClaimStreamsMetaKey);
+  try {
+    if (streams == entry.meta.end()) throw std::invalid_argument("no claim_streams");
+    for (const auto& s : nlohmann::json::parse(streams->second)) {
+      owners[s.get<std::string>()] = owner->second;
+    }
+  } catch (const std::exception& ex) {
+    throw RuntimeError(
+        fmt::format("lake: malformed claim in log entry {}: {}", entry.seq, ex.what()));
+  }
+}
+
 }  // namespace sluice

@@ -47,8 +47,8 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
   std::string cols;
   for (const auto& c : schema) cols += (cols.empty() ? "\"" : ", \"") + c.name + "\"";
   std::string sql =
-      fmt::format("SELECT {} FROM read_parquet([{}]) WHERE \"{}\" >= make_timestamp({}::BIGINT)",
-                  cols, files, timestamp_column, min_ts);
+      fmt::format("SELECT {} FROM read_parquet([{}]) WHERE epoch_us(\"{}\") >= {}::BIGINT", cols,
+                  files, timestamp_column, min_ts);
   DuckDb db(0);  // DuckDB's default thread count
   DuckResult res;
   try {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "core/time.h"
+#include "sinks/lake/encoder_pool.h"
 #include "sinks/lake/fs_util.h"
-#include "sinks/lake/parquet_writer.h"
 #include "sinks/lake/partition.h"
 
 namespace sluice {
@@ -48,15 +48,14 @@ LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
   log_dir_ = table_dir_ + "/" + kLakeLogDir;
   staging_dir_ = table_dir_ + "/" + kLakeStagingDir;
   partitioner_ = std::make_unique<Partitioner>(config_.partition_by, schema_, timestamp_column_);
-  encoder_ = std::make_unique<ParquetEncoder>(schema_, config_.compression, config_.row_group_size);
+  pool_ = std::make_unique<EncoderPool>(
+      schema_, config_, static_cast<size_t>(std::max<int64_t>(0, config_.encoders)));
+  files_per_partition_ = pool_->threads();
 }
 
 LakeWriter::~LakeWriter() {
-  // Uncommitted files: stop their encoders; open() of the next run (or this
-  // cleanup) removes them.
-  for (auto& f : files_) {
-    if (f->stream) f->stream->abort();
-  }
+  // Uncommitted files: stop their encoders and remove them (open() of the
+  // next run removes what this cannot).
   try {
     remove_files();
   } catch (const RuntimeError&) {
@@ -95,9 +94,14 @@ LakeState LakeWriter::open() {
 
   LakeState state;
   committed_.clear();
+  owners_.clear();
   const LakeCommitEntry* last_mine = nullptr;
+  const LakeCommitEntry* last_data = nullptr;  // claims carry no state meta
   for (const LakeCommitEntry& e : entries) {
     for (const auto& [stream, offset] : e.end_offsets) committed_[stream] = offset;
+    apply_claim(e, owners_);
+    if (is_claim_entry(e)) continue;
+    last_data = &e;
     if (e.writer_id == writer_id_) last_mine = &e;
   }
   last_seq_ = entries.empty() ? 0 : entries.back().seq;
@@ -105,8 +109,8 @@ LakeState LakeWriter::open() {
   state.offsets = committed_;
   if (last_mine) {
     state.meta = last_mine->meta;
-  } else if (!entries.empty()) {
-    state.meta = entries.back().meta;
+  } else if (last_data) {
+    state.meta = last_data->meta;
   }
   opened_ = true;
   last_commit_ms_ = monotonic_millis();
@@ -164,203 +168,10 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
   lakefs::fsync_path(log_dir_);
 }
 
-void LakeWriter::append(const RecordBatch& batch) {
-  append(std::make_shared<const RecordBatch>(batch));
-}
-
-void LakeWriter::append(std::shared_ptr<const RecordBatch> batch) {
-  if (!opened_) throw RuntimeError("lake: append() before open()");
-  if (batch->columns.size() != schema_.size()) {
-    throw RuntimeError("lake: appended batch does not follow the output schema");
-  }
-  for (size_t c = 0; c < schema_.size(); ++c) {
-    if (batch->columns[c].type() != schema_[c].type) {
-      throw RuntimeError("lake: appended batch column '" + schema_[c].name + "' has type " +
-                         column_type_name(batch->columns[c].type()));
-    }
-  }
-  const size_t rows = batch->rows();
-  if (rows == 0) return;
-  const size_t bytes_per_row = std::max<size_t>(1, (batch->byte_size() + rows - 1) / rows);
-  std::string path;
-  // Rows arrive mostly grouped by partition (same hour, same device type):
-  // handle runs of rows with one partition lookup each.
-  size_t run_begin = 0;
-  try {
-    while (run_begin < rows) {
-      size_t run_end = run_begin + 1;
-      while (run_end < rows && partitioner_->same_partition(*batch, run_begin, run_end)) ++run_end;
-      partitioner_->path_of(*batch, run_begin, path);
-      route(path, RowRange{batch, run_begin, run_end}, bytes_per_row);
-      run_begin = run_end;
-    }
-  } catch (const RuntimeError&) {
-    remove_files();  // an encoder failed: the pending commit is lost as a whole
-    throw;
-  }
-  buffered_rows_ += rows;
-}
-
-void LakeWriter::route(const std::string& partition, const RowRange& rows, size_t bytes_per_row) {
-  const size_t n = rows.end - rows.begin;
-  auto held = held_.find(partition);
-  if (n < kDirectRows && !accepting_.count(partition)) {
-    // A short run of a partition without an open file: hold it, so that
-    // interleaved partitions do not open (and rotate) a file per run.
-    if (held == held_.end()) held = held_.emplace(partition, RecordBatch(schema_)).first;
-    held->second.append_range(*rows.batch, rows.begin, rows.end);
-    const RecordBatch& h = held->second;
-    if (static_cast<int64_t>(h.rows()) >=
-            std::min(encoder_->row_group_size(), config_.rotate_max_rows) ||
-        static_cast<int64_t>(h.byte_size()) >= config_.rotate_max_bytes) {
-      release_held(held);
-    }
-    return;
-  }
-  if (held != held_.end()) release_held(held);  // keep the partition's rows in order
-  push_to_files(partition, rows, bytes_per_row);
-}
-
-void LakeWriter::release_held(std::map<std::string, RecordBatch>::iterator held) {
-  const std::string partition = held->first;
-  auto batch = std::make_shared<const RecordBatch>(std::move(held->second));
-  held_.erase(held);
-  const size_t rows = batch->rows();
-  if (rows == 0) return;
-  const size_t bytes_per_row = std::max<size_t>(1, (batch->byte_size() + rows - 1) / rows);
-  push_to_files(partition, RowRange{std::move(batch), 0, rows}, bytes_per_row);
-}
-
-void LakeWriter::push_to_files(const std::string& partition, const RowRange& rows,
-                               size_t bytes_per_row) {
-  const size_t max_rows = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_rows));
-  const size_t max_bytes = static_cast<size_t>(std::max<int64_t>(1, config_.rotate_max_bytes));
-  size_t begin = rows.begin;
-  while (begin < rows.end) {
-    PendingFile& file = file_for(partition);
-    // Rows that still fit the file under both rotation limits (at least one).
-    size_t room = max_rows - static_cast<size_t>(file.rows);
-    if (file.bytes < max_bytes) room = std::min(room, (max_bytes - file.bytes) / bytes_per_row);
-    room = std::max<size_t>(1, room);
-    const size_t end = std::min(rows.end, begin + room);
-    file.stream->push(RowRange{rows.batch, begin, end});
-    file.rows += static_cast<int64_t>(end - begin);
-    file.bytes += (end - begin) * bytes_per_row;
-    file.last_used = ++use_clock_;
-    if (static_cast<size_t>(file.rows) >= max_rows || file.bytes >= max_bytes) {
-      close_file(file);
-      rotated_files_++;
-    }
-    begin = end;
-  }
-}
-
-LakeWriter::PendingFile& LakeWriter::file_for(const std::string& partition) {
-  std::vector<PendingFile*>& open = accepting_[partition];
-  // The open file whose encoder is least behind; a new one only when every
-  // open file of the partition lags a row group (or there is none).
-  PendingFile* best = nullptr;
-  size_t best_backlog = 0;
-  for (PendingFile* f : open) {
-    size_t backlog = f->stream->backlog_rows();
-    if (!best || backlog < best_backlog) {
-      best = f;
-      best_backlog = backlog;
-    }
-  }
-  const bool lagging = best && best_backlog >= static_cast<size_t>(encoder_->row_group_size());
-  if (best &&
-      (!lagging || open.size() >= static_cast<size_t>(std::max<int64_t>(1, config_.encoders))))
-    return *best;
-
-  // Stay within max_open_files: close the least recently used open file,
-  // and wait for closed files still encoding (each holds a thread and a row
-  // group of memory), oldest first.
-  const size_t cap = static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files));
-  if (accepting_count_ >= cap) {
-    PendingFile* lru = nullptr;
-    for (const auto& f : files_) {
-      if (f->accepting && (!lru || f->last_used < lru->last_used)) lru = f.get();
-    }
-    if (lru) close_file(*lru);
-  }
-  size_t encoding = 0;
-  for (const auto& f : files_) encoding += f->stream ? 1 : 0;
-  for (auto& f : files_) {
-    if (encoding < cap) break;
-    if (f->stream && !f->accepting) {
-      f->stream->finish();
-      f->stream.reset();
-      encoding--;
-    }
-  }
-  auto file = std::make_unique<PendingFile>();
-  file->partition = partition;
-  file->number = next_file_++;
-  file->staging = staging_rel(file->number);
-  file->stream = encoder_->open(table_dir_ + "/" + file->staging);
-  PendingFile* raw = file.get();
-  files_.push_back(std::move(file));
-  accepting_[partition].push_back(raw);
-  accepting_count_++;
-  return *raw;
-}
-
-void LakeWriter::close_file(PendingFile& file) {
-  if (!file.accepting) return;
-  file.accepting = false;
-  file.stream->close();  // completes in the background
-  std::vector<PendingFile*>& open = accepting_[file.partition];
-  open.erase(std::find(open.begin(), open.end(), &file));
-  if (open.empty()) accepting_.erase(file.partition);
-  accepting_count_--;
-}
-
-bool LakeWriter::should_commit(int64_t now_ms) const {
-  if (buffered_rows_ == 0) return false;
-  // Rotated files are complete: commit them before too many pile up.
-  if (rotated_files_ >= static_cast<size_t>(std::max<int64_t>(1, config_.max_open_files)))
-    return true;
-  return now_ms - last_commit_ms_ >= config_.commit_interval_ms;
-}
-
-void LakeWriter::finish_files() {
-  try {
-    while (!held_.empty()) release_held(held_.begin());
-    for (auto& f : files_) {
-      if (!f->stream) continue;
-      f->stream->finish();
-      f->stream.reset();
-    }
-  } catch (const RuntimeError&) {
-    discard_buffer();
-    throw;
-  }
-  accepting_.clear();
-  accepting_count_ = 0;
-}
-
-void LakeWriter::remove_files() {
-  std::vector<std::unique_ptr<PendingFile>> files = std::move(files_);
-  files_.clear();
-  held_.clear();
-  accepting_.clear();
-  accepting_count_ = 0;
-  rotated_files_ = 0;
-  buffered_rows_ = 0;
-  for (auto& f : files) {
-    if (f->stream) f->stream->abort();
-  }
-  for (auto& f : files) lakefs::remove_file(table_dir_ + "/" + f->staging);
-}
-
-void LakeWriter::discard_buffer() {
-  remove_files();
-}
-
 void LakeWriter::refresh_log() {
   while (auto e = read_commit_entry(table_dir_, last_seq_ + 1)) {
     for (const auto& [stream, offset] : e->end_offsets) committed_[stream] = offset;
+    apply_claim(*e, owners_);
     last_seq_ = e->seq;
   }
 }
@@ -373,6 +184,12 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
 
   auto check_fence = [&]() {
     for (const auto& [stream, start] : start_offsets) {
+      auto owner = owners_.find(stream);
+      if (owner != owners_.end() && owner->second != owner_token()) {
+        throw StaleWriterError(
+            fmt::format("lake: writer {} is stale: stream {} was claimed by {} (a newer owner)",
+                        writer_id_, stream, owner->second));
+      }
       auto it = committed_.find(stream);
       if (it != committed_.end() && it->second != start) {
         throw StaleWriterError(
@@ -394,16 +211,15 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   try {
     finish_files();  // on failure the files are already removed
     std::sort(files_.begin(), files_.end(), [](const auto& a, const auto& b) {
-      return std::tie(a->partition, a->number) < std::tie(b->partition, b->number);
+      return std::tie(a->partition_path, a->number) < std::tie(b->partition_path, b->number);
     });
     for (const auto& f : files_) {
       LakeCommitEntry::File file;
-      file.partition = f->partition;
+      file.partition = f->partition_path;
       file.staging = f->staging;
       file.rows = f->rows;
-      std::string staging_path = table_dir_ + "/" + file.staging;
-      lakefs::fsync_path(staging_path);
-      file.bytes = lakefs::file_size(staging_path);
+      // Footer written and fsynced by the encoder (finish_staged_file).
+      file.bytes = lakefs::file_size(table_dir_ + "/" + file.staging);
       entry.files.push_back(std::move(file));
     }
     if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);

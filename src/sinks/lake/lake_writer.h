@@ -2,16 +2,25 @@
 // commits them as Parquet files plus one commit-log entry that also records
 // the source positions covered, so restarts resume exactly once.
 //
-// Rows are not buffered until the commit: each partition streams into an
-// open staging file (short runs of a partition that has none are held until
-// a row group's worth has come, so interleaved partitions stay few files),
-// _sluice_staging/<writer>-<nonce>-<n>.parquet.inprogress, whose Parquet encoding runs on a thread
-// of its own while rows arrive (see parquet_writer.h). A file is closed when it reaches the
-// rotation limits; when the encoder of a partition falls a row group behind, a second file of that
-// partition is opened so that both cores encode.
+// Rows are partitioned once per batch (Partitioner::key_of per row, one hash
+// lookup per run of equal keys) and gathered into a buffer per partition
+// (one gather pass per column; a batch wholly in one partition is kept
+// as it is, no copy). A buffer that reaches a row group (row_group_size rows,
+// or max_partition_buffer_bytes) becomes a row-group job of the partition's
+// open staging file, _sluice_staging/<writer>-<nonce>-<n>.parquet.inprogress,
+// encoded by the pool of encoder threads (encoder_pool.h: one strand per file,
+// row groups in order) while the caller parses the next batches. A file is
+// closed when it reaches the rotation limits, so files stay near their target
+// size however the partitions interleave. Memory is bounded: all buffers
+// together stay under max_buffer_bytes (the largest buffers flush first), the
+// row groups waiting for an encoder under max_queued_bytes (append() waits),
+// and at most max_open_files files accept rows (the least recently used one
+// closes first).
 //
 // Commit protocol (crash-safe under SIGKILL at any point):
-//  1. every open file is completed and every staged file is fsynced;
+//  1. every buffer is flushed as a last row group, every open file gets its
+//     footer, is fsynced and closed (on the encoder threads), and the writer
+//     waits for all of them;
 //  2. the log entry is written to _sluice_log/.<seq>.<writer>.tmp, fsynced and
 //     published with link(tmp, "<seq 20 digits>.json") -- THE commit point;
 //     EEXIST means another writer took that seq: re-read, re-check the fence,
@@ -22,18 +31,19 @@
 // both as read through the log and through a plain glob of *.parquet.
 //
 // Threading: a LakeWriter is driven by one thread (append/commit/... are not
-// synchronized). Several LakeWriters, in one or many processes, may share a
-// table if they have distinct writer ids; they coordinate only through the
-// log. A writer id must not be used by two live processes at once (open()
-// deletes that id's uncommitted files). append() blocks while the encoders are
-// far behind; commit() blocks until the open files are encoded, on file I/O
-// and fsync.
+// synchronized); its encoder threads only run the jobs it hands them. Several
+// LakeWriters, in one or many processes, may share a table if they have
+// distinct writer ids; they coordinate only through the log. A writer id must
+// not be used by two live processes at once (open() deletes that id's
+// uncommitted files). append() blocks while the encoders are max_queued_bytes
+// behind; commit() blocks until the open files are encoded and fsynced.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/pipeline.h"
@@ -45,9 +55,9 @@
 
 namespace sluice {
 
-class ParquetEncoder;
-class ParquetStream;
+class EncoderPool;
 class Partitioner;
+class StagedFile;
 struct RowRange;
 
 // What recovery returns.
@@ -80,13 +90,15 @@ class LakeWriter {
   // and returns the committed state. Must be called before commit().
   LakeState open();
 
-  // Partitions the rows of `batch` (which follows the schema) and streams
-  // each partition's rows into its open file. The batch is shared with the
-  // encoders, never copied; nobody may modify it afterwards. Throws
-  // RuntimeError if an encoder failed; the pending commit's rows and files
-  // are then dropped (the caller must fail or rewind its source).
+  // Partitions the rows of `batch` (which follows the schema) into the
+  // partition buffers, flushing full buffers as row groups to the encoders.
+  // A batch wholly in one partition is shared with the encoders, never
+  // copied; nobody may modify it afterwards. Throws RuntimeError if an
+  // encoder failed; the pending commit's rows and files are then dropped
+  // (the caller must fail or rewind its source).
   void append(std::shared_ptr<const RecordBatch> batch);
-  // The same for a batch the caller keeps using: copies it once.
+  // The same for a batch the caller keeps using (its rows are copied into
+  // the buffers).
   void append(const RecordBatch& batch);
 
   // True if rows are pending and commit_interval_ms passed since the last
@@ -96,6 +108,15 @@ class LakeWriter {
   size_t buffered_rows() const { return buffered_rows_; }
   // Files of the pending commit (open, closing or complete).
   size_t pending_files() const { return files_.size(); }
+  // Bytes held in the partition buffers (not yet handed to an encoder).
+  size_t buffer_bytes() const { return buffer_bytes_; }
+  // Bytes held in one partition's buffer (0 if none); `partition` is its
+  // relative path, e.g. "s=a".
+  size_t partition_buffer_bytes(const std::string& partition) const;
+  // Bytes of row groups waiting for or in an encoder.
+  size_t queued_bytes() const;
+  // Files accepting rows now (at most max_open_files).
+  size_t open_files() const { return accepting_count_; }
 
   // Completes every open file, fsyncs the staged files, atomically publishes
   // the log entry, then moves the files into place. With no buffered rows it
@@ -114,6 +135,18 @@ class LakeWriter {
   // a revocation).
   void discard_buffer();
 
+  // Scale-out fencing (lake_claim.cpp): publishes a claim entry making this
+  // writer (this open(): owner_token()) the owner of `streams`, and returns
+  // their committed positions as of that entry (streams never committed are
+  // absent). From then on commit() refuses (StaleWriterError) any stream whose
+  // latest claim is not this writer's, so an owner that lost a stream (paused
+  // past its session, then resumed) can never publish it again.
+  SourceOffsets claim(const std::vector<std::string>& streams);
+  // Unique per open() of a writer (writer id, process id, open time).
+  std::string owner_token() const;
+  // The seq the next entry would get if nobody else published first.
+  int64_t next_seq() const { return last_seq_ + 1; }
+
   const std::string& table_dir() const { return table_dir_; }
   const std::string& writer_id() const { return writer_id_; }
 
@@ -127,25 +160,48 @@ class LakeWriter {
 
   // One staged file of the pending commit.
   struct PendingFile {
-    std::string partition;
-    std::string staging;  // relative to the table dir
-    uint64_t number = 0;  // creation order
+    size_t partition = 0;        // index into partitions_ (until the commit)
+    std::string partition_path;  // e.g. "year=2024/month=03/day=01/hour=13"
+    std::string staging;         // relative to the table dir
+    uint64_t number = 0;         // creation order
     int64_t rows = 0;
-    size_t bytes = 0;                       // in-memory estimate of the rows pushed, for rotation
-    std::unique_ptr<ParquetStream> stream;  // null once complete
-    bool accepting = true;                  // not yet closed for rotation
+    size_t bytes = 0;                    // in-memory estimate of the rows written, for rotation
+    std::shared_ptr<StagedFile> staged;  // its strand in the encoder pool
+    bool accepting = true;               // not yet closed
     uint64_t last_used = 0;
   };
-  // Runs shorter than this, of a partition with no open file, are held in
-  // memory until a row group's worth (or the commit) is there.
-  static constexpr size_t kDirectRows = 1024;
-  // Streams rows of one partition into its files, or holds short runs.
-  void route(const std::string& partition, const RowRange& rows, size_t bytes_per_row);
-  void release_held(std::map<std::string, RecordBatch>::iterator held);
-  // Pushes rows into the partition's open files (opening, rotating).
-  void push_to_files(const std::string& partition, const RowRange& rows, size_t bytes_per_row);
-  PendingFile& file_for(const std::string& partition);
+  // Rows of one partition not yet handed to an encoder, in arrival order.
+  struct Partition {
+    std::string path;
+    std::vector<RowRange> pieces;
+    // The batch that gathers this partition's rows (the last piece's batch)
+    // while no encoder job shares it; reset once a job takes its rows.
+    std::shared_ptr<RecordBatch> tail;
+    size_t rows = 0;
+    size_t bytes = 0;
+    std::vector<PendingFile*> files;  // accepting files of this partition
+  };
+
+  // Partition index of each row of `batch` into row_partition_.
+  void assign_partitions(const RecordBatch& batch);
+  size_t partition_for_row(const RecordBatch& batch, size_t row);
+  // Adds rows to partition buffers (`shared`: the batch, if the caller gave it away).
+  void buffer_rows(const RecordBatch& batch, const std::shared_ptr<const RecordBatch>& shared);
+  void gather_into(Partition& p, const RecordBatch& batch, const uint32_t* rows, size_t n);
+  // Flushes full buffers of the touched partitions, then the largest ones
+  // while the total is over max_buffer_bytes.
+  void flush_full(const std::vector<uint32_t>& touched);
+  // Hands the first `n` buffered rows of the partition to a file as one row group.
+  void flush_rows(size_t partition, size_t n);
+  // Hands all buffered rows of the partition to its files.
+  void flush_all(size_t partition);
+  // Rows/bytes the partition's next row group may take (room of its file).
+  size_t row_group_rows(const Partition& p) const;
+  size_t row_group_bytes(const Partition& p) const;
+  PendingFile* least_lagging(const Partition& p) const;
+  PendingFile& file_for(size_t partition);
   void close_file(PendingFile& file);
+  void check_encoders();
   // Completes all files (throws on failure, after removing them).
   void finish_files();
   void remove_files();
@@ -161,11 +217,17 @@ class LakeWriter {
   std::string staging_dir_;
 
   std::unique_ptr<Partitioner> partitioner_;
-  std::unique_ptr<ParquetEncoder> encoder_;
-  std::vector<std::unique_ptr<PendingFile>> files_;             // the pending commit's files
-  std::map<std::string, std::vector<PendingFile*>> accepting_;  // partition -> open files
-  std::map<std::string, RecordBatch> held_;  // short runs of partitions without an open file
+  std::unique_ptr<EncoderPool> pool_;
+  std::vector<std::unique_ptr<PendingFile>> files_;    // the pending commit's files
+  std::vector<Partition> partitions_;                  // of the pending commit
+  std::unordered_map<std::string, uint32_t> by_key_;   // Partitioner::key_of -> index
+  std::unordered_map<std::string, uint32_t> by_path_;  // path -> index
+  std::vector<uint32_t> row_partition_;                // per row of the batch being routed
+  std::vector<uint32_t> counts_, order_;               // scratch of the gather pass
+  std::string key_, path_;                             // scratch
+  size_t buffer_bytes_ = 0;
   size_t accepting_count_ = 0;
+  size_t files_per_partition_ = 1;
   size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit
   size_t buffered_rows_ = 0;
   uint64_t next_file_ = 0;
@@ -173,8 +235,9 @@ class LakeWriter {
   int64_t nonce_ = 0;  // makes staging names unique per open()
 
   bool opened_ = false;
-  int64_t last_seq_ = 0;     // highest published seq seen
-  SourceOffsets committed_;  // latest committed end offset per stream
+  int64_t last_seq_ = 0;                       // highest published seq seen
+  SourceOffsets committed_;                    // latest committed end offset per stream
+  std::map<std::string, std::string> owners_;  // stream -> owner token of its latest claim
   int64_t last_commit_ms_ = 0;
 };
 

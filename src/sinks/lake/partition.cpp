@@ -160,6 +160,38 @@ bool Partitioner::same_partition(const RecordBatch& batch, size_t a, size_t b) c
   return true;
 }
 
+void Partitioner::key_of(const RecordBatch& batch, size_t row, std::string& key) const {
+  key.clear();
+  int last_calendar_column = -1;
+  for (const Key& k : keys_) {
+    if (k.kind != PartitionKey::kField) {
+      // Every calendar key follows from the hour of its column.
+      if (k.column == last_calendar_column) continue;
+      last_calendar_column = k.column;
+    }
+    const Column& column = batch.columns[k.column];
+    if (column.is_null(row)) {
+      key.push_back('\0');
+      continue;
+    }
+    key.push_back('\1');
+    if (k.kind != PartitionKey::kField) {
+      const int64_t hour = hour_of(column.int64_at(row));
+      key.append(reinterpret_cast<const char*>(&hour), sizeof hour);
+      continue;
+    }
+    if (column.type() == ColumnType::kString) {
+      std::string_view v = column.string_at(row);
+      const uint32_t n = static_cast<uint32_t>(v.size());
+      key.append(reinterpret_cast<const char*>(&n), sizeof n);
+      key.append(v);
+    } else {
+      key.append(reinterpret_cast<const char*>(column.fixed_data() + row * column.width()),
+                 column.width());
+    }
+  }
+}
+
 void Partitioner::path_of(const RecordBatch& batch, size_t row, std::string& out) {
   out.clear();
   for (const Key& key : keys_) {

@@ -45,6 +45,13 @@ class Partitioner {
   // True if rows `a` and `b` of `batch` have the same partition path; much
   // cheaper than comparing path_of() results.
   bool same_partition(const RecordBatch& batch, size_t a, size_t b) const;
+  // A compact binary key of row `row`'s partition values (the hour of each
+  // calendar key's column, the raw bytes of each field key, a NULL mark):
+  // rows with equal keys have the same path_of(); different keys may still
+  // share a path (e.g. two hours of one day when partitioning by day). Cheap
+  // enough to compute per row and to look up in a hash map (short keys fit
+  // std::string's inline buffer).
+  void key_of(const RecordBatch& batch, size_t row, std::string& key) const;
 
  private:
   struct Key {

@@ -1,0 +1,202 @@
+// The native encoder alone on a lake's own rows: loads every Parquet file of
+// a sluice lake table (its partitions' rows, as the writer had them) into
+// RecordBatches, untimed, then times writing them again with
+// sluice::parquet::FileWriter (zstd level 1, 122880-row row groups), one file
+// per input file, on THREADS threads. The counterpart of duck_bench's encode
+// floor (rows already in memory). Never part of ctest.
+//
+//   lake_encode_bench LAKE/TABLE OUTDIR [RUNS] [THREADS]
+// Prints: native_seconds=.. native_cpu_seconds=.. rows=.. files=.. bytes=..
+#include <duckdb.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/batch.h"
+#include "formats/parquet/parquet_writer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sluice::ColumnType;
+using sluice::OutputSchema;
+using sluice::RecordBatch;
+
+constexpr uint32_t kRowGroupRows = 122880;
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+ColumnType column_type(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_VARCHAR:
+      return ColumnType::kString;
+    case DUCKDB_TYPE_INTEGER:
+      return ColumnType::kInt32;
+    case DUCKDB_TYPE_BIGINT:
+      return ColumnType::kInt64;
+    case DUCKDB_TYPE_DOUBLE:
+      return ColumnType::kDouble;
+    case DUCKDB_TYPE_BOOLEAN:
+      return ColumnType::kBool;
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return ColumnType::kTimestamp;
+    default:
+      throw std::runtime_error("unsupported column type " + std::to_string(t));
+  }
+}
+
+struct Loaded {
+  OutputSchema schema;
+  std::vector<std::vector<RecordBatch>> files;  // per input file, its rows (one batch)
+  size_t rows = 0;
+};
+
+void load_file(duckdb_connection con, const std::string& path, Loaded& out) {
+  duckdb_result res;
+  const std::string sql = "SELECT * FROM read_parquet(" + quote(path) + ")";
+  if (duckdb_query(con, sql.c_str(), &res) != DuckDBSuccess) {
+    std::string e = duckdb_result_error(&res);
+    duckdb_destroy_result(&res);
+    throw std::runtime_error(e);
+  }
+  const idx_t ncols = duckdb_column_count(&res);
+  if (out.schema.empty()) {
+    for (idx_t c = 0; c < ncols; ++c) {
+      out.schema.push_back({duckdb_column_name(&res, c), column_type(duckdb_column_type(&res, c))});
+    }
+  }
+  out.files.emplace_back();
+  out.files.back().emplace_back(out.schema);
+  RecordBatch& b = out.files.back().back();
+  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    for (idx_t c = 0; c < ncols; ++c) {
+      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
+      uint64_t* validity = duckdb_vector_get_validity(vec);
+      void* data = duckdb_vector_get_data(vec);
+      sluice::Column& col = b.columns[c];
+      for (idx_t r = 0; r < n; ++r) {
+        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
+          col.push_null();
+          continue;
+        }
+        switch (out.schema[c].type) {
+          case ColumnType::kString: {
+            auto* s = static_cast<duckdb_string_t*>(data) + r;
+            col.push_string(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
+            break;
+          }
+          case ColumnType::kInt32:
+            col.push_int32(static_cast<int32_t*>(data)[r]);
+            break;
+          case ColumnType::kInt64:
+          case ColumnType::kTimestamp:
+            col.push_int64(static_cast<int64_t*>(data)[r]);
+            break;
+          case ColumnType::kDouble:
+            col.push_double(static_cast<double*>(data)[r]);
+            break;
+          case ColumnType::kBool:
+            col.push_bool(static_cast<bool*>(data)[r]);
+            break;
+        }
+      }
+    }
+    out.rows += n;
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  duckdb_destroy_result(&res);
+}
+
+double cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: lake_encode_bench LAKE/TABLE OUTDIR [RUNS] [THREADS]\n");
+    return 2;
+  }
+  const std::string table = argv[1], out = argv[2];
+  const int runs = argc > 3 ? std::atoi(argv[3]) : 1;
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
+  try {
+    duckdb_database db;
+    duckdb_connection con;
+    if (duckdb_open(nullptr, &db) != DuckDBSuccess || duckdb_connect(db, &con) != DuckDBSuccess)
+      throw std::runtime_error("duckdb_open failed");
+    Loaded loaded;
+    for (const auto& e : fs::recursive_directory_iterator(table)) {
+      const std::string p = e.path().string();
+      if (e.is_regular_file() && e.path().extension() == ".parquet" &&
+          p.find("/_sluice_") == std::string::npos) {
+        load_file(con, p, loaded);
+      }
+    }
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+
+    std::vector<double> walls, cpus;
+    uint64_t bytes = 0;
+    for (int run = 0; run < runs; ++run) {
+      fs::remove_all(out);
+      fs::create_directories(out);
+      std::atomic<size_t> next{0};
+      std::atomic<uint64_t> written{0};
+      const double c0 = cpu_now();
+      const auto t0 = std::chrono::steady_clock::now();
+      auto work = [&] {
+        for (size_t i; (i = next++) < loaded.files.size();) {
+          const RecordBatch& b = loaded.files[i][0];
+          sluice::parquet::FileSink sink(out + "/f" + std::to_string(i) + ".parquet");
+          sluice::parquet::FileWriter w(loaded.schema, {}, sink);
+          for (uint32_t at = 0; at < b.rows(); at += kRowGroupRows) {
+            sluice::parquet::Slice s{
+                &b, at, static_cast<uint32_t>(std::min<size_t>(b.rows(), at + kRowGroupRows))};
+            w.write_row_group({&s, 1});
+          }
+          w.close();
+          sink.close();
+          written += sink.position();
+        }
+      };
+      std::vector<std::thread> pool;
+      for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+      for (auto& t : pool) t.join();
+      walls.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      cpus.push_back(cpu_now() - c0);
+      bytes = written;
+    }
+    fs::remove_all(out);
+    std::sort(walls.begin(), walls.end());
+    std::sort(cpus.begin(), cpus.end());
+    std::printf("native_seconds=%.4f native_cpu_seconds=%.4f rows=%zu files=%zu bytes=%llu\n",
+                walls[walls.size() / 2], cpus[cpus.size() / 2], loaded.rows, loaded.files.size(),
+                static_cast<unsigned long long>(bytes));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lake_encode_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

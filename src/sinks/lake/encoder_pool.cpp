@@ -1,0 +1,209 @@
+#include "sinks/lake/encoder_pool.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "sinks/lake/fs_util.h"
+
+namespace sluice {
+
+namespace {
+
+parquet::Codec codec_of(Compression compression) {
+  switch (compression) {
+    case Compression::kZstd:
+      return parquet::Codec::kZstd;
+    case Compression::kSnappy:
+      return parquet::Codec::kSnappy;
+    case Compression::kUncompressed:
+      return parquet::Codec::kNone;
+  }
+  return parquet::Codec::kZstd;
+}
+
+// Staged files are written a row group at a time and flushed after each, so
+// a small buffer suffices (and many open files stay cheap).
+constexpr size_t kSinkBufferBytes = 256 << 10;
+
+}  // namespace
+
+std::unique_ptr<parquet::FileSink> create_staged_file(const std::string& path) {
+  return std::make_unique<parquet::FileSink>(path, kSinkBufferBytes);
+}
+
+void finish_staged_file(parquet::FileSink& sink) {
+  sink.sync();
+  sink.close();
+}
+
+void remove_staged_file(const std::string& path) {
+  lakefs::remove_file(path);
+}
+
+EncoderPool::EncoderPool(const OutputSchema& schema, const LakeSinkConfig& config, size_t threads)
+    : schema_(schema), kind_(config.encoder) {
+  options_.codec = codec_of(config.compression);
+  if (kind_ == LakeEncoder::kDuckDb) {
+    duck_ = std::make_unique<ParquetEncoder>(schema, config.compression, config.row_group_size);
+  }
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads_.reserve(threads);
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+EncoderPool::~EncoderPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& f : ready_) {
+      f->jobs_.clear();
+      f->ready_ = false;
+    }
+    ready_.clear();
+    work_cv_.notify_all();
+  }
+  for (auto& t : threads_) t.join();
+}
+
+void EncoderPool::schedule(const std::shared_ptr<StagedFile>& file) {
+  if (file->ready_ || file->running_ || file->jobs_.empty()) return;
+  file->ready_ = true;
+  ready_.push_back(file);
+  work_cv_.notify_one();
+}
+
+void EncoderPool::write(const std::shared_ptr<StagedFile>& file, std::vector<RowRange> rows,
+                        size_t bytes) {
+  std::lock_guard lock(mu_);
+  if (!file->error_.empty()) return;  // failed: the writer sees failure()
+  file->jobs_.push_back(StagedFile::Job{std::move(rows), bytes, false});
+  queued_bytes_ += bytes;
+  schedule(file);
+}
+
+void EncoderPool::close(const std::shared_ptr<StagedFile>& file) {
+  std::lock_guard lock(mu_);
+  if (!file->error_.empty()) return;
+  file->jobs_.push_back(StagedFile::Job{{}, 0, true});
+  schedule(file);
+}
+
+size_t EncoderPool::queued_jobs(const StagedFile& file) const {
+  std::lock_guard lock(mu_);
+  return file.jobs_.size();
+}
+
+std::string EncoderPool::wait(const StagedFile& file) {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] { return file.jobs_.empty() && !file.running_; });
+  return file.error_;
+}
+
+void EncoderPool::cancel(StagedFile& file) {
+  {
+    std::unique_lock lock(mu_);
+    for (const auto& job : file.jobs_) queued_bytes_ -= job.bytes;
+    file.jobs_.clear();
+    done_cv_.notify_all();
+    done_cv_.wait(lock, [&] { return !file.running_; });
+    // A ready entry without jobs is skipped by the workers.
+  }
+  if (file.duck_) file.duck_->abort();
+  file.duck_.reset();
+  file.writer_.reset();
+  file.sink_.reset();  // closes the descriptor without a footer
+}
+
+size_t EncoderPool::queued_bytes() const {
+  std::lock_guard lock(mu_);
+  return queued_bytes_;
+}
+
+void EncoderPool::wait_queued_at_most(size_t limit) {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] { return queued_bytes_ <= limit || !failure_.empty(); });
+}
+
+std::string EncoderPool::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+void EncoderPool::clear_failure() {
+  std::lock_guard lock(mu_);
+  failure_.clear();
+}
+
+void EncoderPool::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+    if (stopping_) return;
+    std::shared_ptr<StagedFile> file = std::move(ready_.front());
+    ready_.pop_front();
+    file->ready_ = false;
+    if (file->jobs_.empty()) continue;  // cancelled
+    StagedFile::Job job = std::move(file->jobs_.front());
+    file->jobs_.pop_front();
+    file->running_ = true;
+    lock.unlock();
+    std::string error;
+    try {
+      run_job(*file, job);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    job.rows.clear();  // release the batches before waking the writer
+    lock.lock();
+    file->running_ = false;
+    queued_bytes_ -= job.bytes;
+    if (!error.empty()) {
+      if (file->error_.empty()) file->error_ = error;
+      if (failure_.empty()) failure_ = error;
+      for (const auto& j : file->jobs_) queued_bytes_ -= j.bytes;
+      file->jobs_.clear();
+    }
+    schedule(file);
+    done_cv_.notify_all();
+  }
+}
+
+void EncoderPool::run_job(StagedFile& file, StagedFile::Job& job) {
+  if (!file.started_) {
+    file.started_ = true;
+    if (kind_ == LakeEncoder::kDuckDb) {
+      file.duck_ = duck_->open(file.path());
+    } else {
+      file.sink_ = create_staged_file(file.path());
+      file.writer_ = std::make_unique<parquet::FileWriter>(schema_, options_, *file.sink_);
+    }
+  }
+  if (file.duck_) {
+    if (job.close) {
+      file.duck_->finish();
+      file.duck_.reset();
+      lakefs::fsync_path(file.path());
+      return;
+    }
+    for (RowRange& r : job.rows) file.duck_->push(std::move(r));
+    return;
+  }
+  if (!file.writer_) throw RuntimeError("lake: job for a closed file " + file.path());
+  if (job.close) {
+    file.writer_->close();
+    finish_staged_file(*file.sink_);
+    file.writer_.reset();
+    file.sink_.reset();
+    return;
+  }
+  std::vector<parquet::Slice> slices;
+  slices.reserve(job.rows.size());
+  for (const RowRange& r : job.rows) {
+    slices.push_back(parquet::Slice{r.batch.get(), static_cast<uint32_t>(r.begin),
+                                    static_cast<uint32_t>(r.end)});
+  }
+  file.writer_->write_row_group(slices);
+  file.sink_->flush();  // the row group is in the file while the next one is encoded
+}
+
+}  // namespace sluice
