@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 
 #include "config/loader.h"
+#include "core/error.h"
+#include "storage/location.h"
 
 namespace sluice::cli {
 
@@ -161,6 +163,20 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   trig->add_flag("--no-deps", trigger_.no_deps, "do not run the job's depends_on jobs first");
   trig->add_flag("--quiet", trigger_.quiet, "no progress lines");
   trig->callback([this] { chosen_ = [this] { return trigger_command(trigger_); }; });
+}
+
+void require_local_lake(const std::string& location, const std::string& command) {
+  storage::Location loc;
+  try {
+    loc = storage::parse_location(location);
+  } catch (const storage::StorageError& e) {
+    throw CLI::ValidationError("--lake", e.what());
+  }
+  if (loc.kind == storage::Location::Kind::kS3) {
+    throw RuntimeError(command + " does not write s3:// lakes yet (the streaming writer and the " +
+                       "batch publisher work on local disk; `sluice lake ls|log|verify` read " +
+                       "s3:// tables): " + location);
+  }
 }
 
 int Commands::run() {

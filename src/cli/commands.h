@@ -96,6 +96,11 @@ struct TriggerArgs {
   bool quiet = false;
 };
 
+// Fails with a clear error when `location` (a lake root or table) is not a
+// supported location (usage error), or is an s3:// location and `command`
+// cannot work on object storage yet (runtime error).
+void require_local_lake(const std::string& location, const std::string& command);
+
 int run_command(const RunArgs& a, const std::atomic<bool>& stop);
 int validate_command(const std::string& pipeline, const std::vector<std::string>& sets);
 int generate_command(const GenerateArgs& a, const std::atomic<bool>& stop);

@@ -47,6 +47,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   if (!a.lake.empty()) o.push_back({"sink.lake.path", "'" + a.lake + "'"});
   if (!a.dlq.empty()) o.push_back({"sink.dlq.path", "'" + a.dlq + "'"});
   PipelineConfig config = load_pipeline(a.pipeline, o);
+  require_local_lake(config.lake.path, "sluice run");
   if (!a.lake.empty() && a.dlq.empty()) {
     // The DLQ follows the lake unless placed explicitly.
     PipelineConfig plain = load_pipeline(a.pipeline, to_overrides(a.sets));

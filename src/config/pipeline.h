@@ -191,8 +191,17 @@ struct PartitionKey {
   enum Kind { kYear, kMonth, kDay, kHour, kField } kind = kYear;
 };
 
+// sink.lake.storage: how to reach an s3:// lake (empty: the AWS_* environment).
+struct LakeStorageConfig {
+  std::string endpoint;            // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL otherwise
+  std::string region;              // AWS_REGION otherwise
+  std::optional<bool> path_style;  // unset: path-style for non-AWS endpoints
+  bool verify_tls = true;
+};
+
 struct LakeSinkConfig {
-  std::string path = "./lake";
+  std::string path = "./lake";  // a local directory, file:///dir or s3://bucket/prefix
+  LakeStorageConfig storage;
   std::string table;
   std::vector<PartitionKey> partition_by;
   Compression compression = Compression::kZstd;

@@ -14,6 +14,10 @@
 
 #include "core/record.h"
 
+namespace sluice::storage {
+class Storage;
+}
+
 namespace sluice {
 
 inline constexpr const char* kLakeLogDir = "_sluice_log";
@@ -56,6 +60,10 @@ std::optional<LakeCommitEntry> read_commit_entry(const std::string& table_dir, i
 
 // All published entries, sorted by seq. Throws RuntimeError on a corrupt one.
 std::vector<LakeCommitEntry> read_commit_log(const std::string& table_dir);
+
+// The same through a Storage whose root is the table (local or s3://).
+std::optional<LakeCommitEntry> read_commit_entry(storage::Storage& table, int64_t seq);
+std::vector<LakeCommitEntry> read_commit_log(storage::Storage& table);
 
 // Ownership claims (scale-out fencing, ARCHITECTURE.md "Fencing a stale
 // owner"). A claim entry has no files and no offsets; its meta "claim" holds
