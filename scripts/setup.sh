@@ -6,7 +6,9 @@
 # tests/parquet (nodejs-polars, hyparquet) with `npm ci` from their committed
 # package-lock.json, which pins every version and checks its integrity hash.
 # Prometheus (with promtool) and Chromium are Debian packages for the
-# observability tests (tests/observability).
+# observability tests (tests/observability). Ceph's RADOS Gateway (radosgw,
+# ceph-mon, ceph-osd, ceph-common), pinned to Debian 12's version, is the S3
+# server of the storage tests (tests/support/rgw.sh starts one on loopback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 time libzstd-dev libsnappy-dev
   prometheus chromium
+  clang-15 libfuzzer-15-dev
 )
 
 SUDO=""
@@ -27,6 +30,12 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+# Ceph 16.2 from Debian 12, at this exact version.
+CEPH_VERSION="16.2.15+ds-0+deb12u2"
+for p in radosgw ceph-mon ceph-osd ceph-common; do
+  have="$(dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null || true)"
+  [ "$have" = "install ok installed $CEPH_VERSION" ] || missing+=("$p=$CEPH_VERSION")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq

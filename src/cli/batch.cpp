@@ -23,6 +23,7 @@ Day parse_day(const std::string& flag, const std::string& text) {
 
 int batch_command(const BatchArgs& a) {
   PipelineConfig config = load_pipeline(a.pipeline);
+  require_local_lake(a.lake.empty() ? config.lake.path : a.lake, "sluice batch");
   BatchRunOptions options;
   options.lake_dir = a.lake;
   options.warehouse = a.warehouse;

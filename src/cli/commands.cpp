@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 
 #include "config/loader.h"
+#include "core/error.h"
+#include "storage/location.h"
 
 namespace sluice::cli {
 
@@ -19,8 +21,10 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   run->add_option("--set", run_.sets,
                   "override a config value: KEY=VALUE, e.g. sink.lake.table=t2");
   run->add_option("--writer-id", run_.writer_id,
-                  "stable name of this process among writers of the table")
-      ->capture_default_str();
+                  "stable name of this process among writers of the table; with a Kafka "
+                  "source also its static group member id (group.instance.id)")
+      ->capture_default_str()
+      ->each([this](const std::string&) { run_.writer_id_given = true; });
   run->add_option("--stop-after", run_.stop_after,
                   "stop after reading this many events (0: never)");
   run->add_option("--idle-stop-ms", run_.idle_stop_ms,
@@ -83,6 +87,8 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   demo->add_option("--http", demo_.http,
                    "dashboard, /metrics and /health on HOST:PORT, :PORT or PORT, or 'off' "
                    "(default 127.0.0.1:0, any free port; the URL is printed)");
+  demo->add_flag("--serve", demo_.serve,
+                 "keep serving the dashboard after the summary, until Ctrl-C");
   demo->callback([this] { chosen_ = [this] { return demo_command(demo_, stop_); }; });
 
   auto* broker = app.add_subcommand(
@@ -157,6 +163,20 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   trig->add_flag("--no-deps", trigger_.no_deps, "do not run the job's depends_on jobs first");
   trig->add_flag("--quiet", trigger_.quiet, "no progress lines");
   trig->callback([this] { chosen_ = [this] { return trigger_command(trigger_); }; });
+}
+
+void require_local_lake(const std::string& location, const std::string& command) {
+  storage::Location loc;
+  try {
+    loc = storage::parse_location(location);
+  } catch (const storage::StorageError& e) {
+    throw CLI::ValidationError("--lake", e.what());
+  }
+  if (loc.kind == storage::Location::Kind::kS3) {
+    throw RuntimeError(command + " does not write s3:// lakes yet (the streaming writer and the " +
+                       "batch publisher work on local disk; `sluice lake ls|log|verify` read " +
+                       "s3:// tables): " + location);
+  }
 }
 
 int Commands::run() {

@@ -19,6 +19,7 @@ struct RunArgs {
   std::string lake, dlq;
   std::vector<std::string> sets;
   std::string writer_id = "w0";
+  bool writer_id_given = false;  // --writer-id on the command line
   int64_t stop_after = 0;
   int64_t idle_stop_ms = 0;
   bool quiet = false;
@@ -45,7 +46,8 @@ struct DemoArgs {
   double malformed = 1.0;
   double duplicates = 0;
   uint64_t seed = 42;
-  std::string http;  // "": http.listen, else 127.0.0.1:0 (any free port)
+  std::string http;    // "": http.listen, else 127.0.0.1:0 (any free port)
+  bool serve = false;  // keep the dashboard up after the summary until SIGINT/SIGTERM
 };
 
 struct DevBrokerArgs {
@@ -93,6 +95,11 @@ struct TriggerArgs {
   bool no_deps = false;
   bool quiet = false;
 };
+
+// Fails with a clear error when `location` (a lake root or table) is not a
+// supported location (usage error), or is an s3:// location and `command`
+// cannot work on object storage yet (runtime error).
+void require_local_lake(const std::string& location, const std::string& command);
 
 int run_command(const RunArgs& a, const std::atomic<bool>& stop);
 int validate_command(const std::string& pipeline, const std::vector<std::string>& sets);

@@ -78,9 +78,6 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   // second demo adds to the lake instead of waiting at old offsets.
   const std::string topic = "clickstream-" + std::to_string(now_micros() / 1000000);
   broker.create_topic(topic, a.partitions);
-  std::fprintf(stderr, "[sluice] demo: dev broker at %s, topic %s (%d partitions), %lld events\n",
-               broker.bootstraps().c_str(), topic.c_str(), a.partitions,
-               static_cast<long long>(a.events));
 
   ConfigOverrides o = {
       {"source.type", "kafka"},
@@ -101,8 +98,15 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
   o.push_back({"orchestrator", "{poll_interval: 1s}"});
   PipelineConfig config = load_pipeline((demo_dir / "clickstream.yaml").string(), o);
 
+  // The dashboard's URL is the first thing the demo prints.
   auto telemetry = make_telemetry(config, true);
   auto http = obs::start_http(*telemetry, a.http, config.http.listen, "127.0.0.1:0");
+  if (a.serve && !http)
+    throw ConfigError("--serve", 0, "http.listen",
+                      "--serve needs the HTTP server (not --http off)");
+  std::fprintf(stderr, "[sluice] demo: dev broker at %s, topic %s (%d partitions), %lld events\n",
+               broker.bootstraps().c_str(), topic.c_str(), a.partitions,
+               static_cast<long long>(a.events));
   // The orchestrator runs the batch jobs as commits arrive, on its own thread.
   OrchestratorHost host(config, nullptr, job_hook(*telemetry));
   telemetry->orchestrator_started();
@@ -188,6 +192,13 @@ int demo_command(const DemoArgs& a, const std::atomic<bool>& stop) {
               a.lake.c_str(), a.lake.c_str());
   if (producer_failed.load())
     throw RuntimeError("demo: producing events into the dev broker failed");
+  if (a.serve && !stop.load()) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "[sluice] demo: done; the dashboard stays up at %s until Ctrl-C\n",
+                 http->url().c_str());
+    while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::fprintf(stderr, "[sluice] demo: stopped\n");
+  }
   return kExitOk;
 }
 

@@ -60,6 +60,7 @@ void print_outcomes(const std::vector<JobOutcome>& outcomes) {
 
 int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop) {
   PipelineConfig config = load_with_lake(a.pipeline, a.lake);
+  require_local_lake(config.lake.path, "sluice orchestrate");
   if (config.batch_jobs.empty()) {
     throw ConfigError(config.file, 0, "batch",
                       "the pipeline declares no batch jobs to orchestrate");
@@ -74,6 +75,7 @@ int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop)
     print_outcomes(outcomes);
     return exit_code(outcomes);
   }
+  TriggerEndpoint trigger(http.get(), config, &orchestrator);
   orchestrator.run(stop);
   return kExitOk;
 }

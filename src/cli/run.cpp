@@ -1,4 +1,7 @@
 // `sluice run` and `sluice validate`.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -44,6 +47,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   if (!a.lake.empty()) o.push_back({"sink.lake.path", "'" + a.lake + "'"});
   if (!a.dlq.empty()) o.push_back({"sink.dlq.path", "'" + a.dlq + "'"});
   PipelineConfig config = load_pipeline(a.pipeline, o);
+  require_local_lake(config.lake.path, "sluice run");
   if (!a.lake.empty() && a.dlq.empty()) {
     // The DLQ follows the lake unless placed explicitly.
     PipelineConfig plain = load_pipeline(a.pipeline, to_overrides(a.sets));
@@ -52,11 +56,23 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
       config.dlq.path = config.lake.path + "/_dlq/" + config.lake.table + ".ndjson";
     }
   }
+  // A named writer is a stable process slot: make it the static group member
+  // id too, so its restart takes its partitions back without a rebalance.
+  if (config.source.kafka.instance_id.empty() && a.writer_id_given)
+    config.source.kafka.instance_id = a.writer_id;
   RunOptions opts;
   opts.writer_id = a.writer_id;
   opts.stop_after_events = a.stop_after;
   opts.idle_stop_ms = a.idle_stop_ms;
   opts.progress = !a.quiet;
+  // Progress on stderr: one line redrawn in place on a terminal (4 times a
+  // second), plain lines once a second otherwise.
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  int columns = 0;
+  struct winsize ws {};
+  if (tty && ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) columns = ws.ws_col;
+  opts.on_progress = obs::ProgressPrinter(stderr, tty, columns);
+  opts.progress_interval_ms = tty ? 250 : 1000;
   // Metrics and the HTTP server (before the stream, so a busy port fails at once).
   auto telemetry = make_telemetry(config, true);
   opts.telemetry = telemetry.get();
@@ -72,6 +88,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
     opts.on_commit = [o = &host->orchestrator()] { o->notify(); };
     background = std::make_unique<BackgroundOrchestrator>(host->orchestrator());
   }
+  TriggerEndpoint trigger(http.get(), config, host ? &host->orchestrator() : nullptr);
   StreamRunner runner(config, opts);
   RunSummary s = runner.run(stop);
   if (host) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/pipeline.h"
+#include "observability/http_server.h"
 #include "observability/telemetry.h"
 #include "orchestrator/orchestrator.h"
 
@@ -33,5 +34,33 @@ inline auto job_hook(obs::Telemetry& t) {
     t.job_run(r);
   };
 }
+
+// POST /api/jobs/NAME/trigger on `server` (if any) queues a manual run on
+// `orchestrator` (if any) while this object lives, when a token is set
+// (http.token or SLUICE_HTTP_TOKEN). Declared after the orchestrator, so the
+// endpoint lets go of it before it is destroyed.
+class TriggerEndpoint {
+ public:
+  TriggerEndpoint(obs::HttpServer* server, const PipelineConfig& c, Orchestrator* orchestrator)
+      : server_(server), token_(obs::resolve_http_token(c.http.token)) {
+    if (!server_) return;
+    obs::HttpActions a;
+    a.token = token_;
+    if (orchestrator)
+      a.trigger_job = [orchestrator](const std::string& job) {
+        return orchestrator->request_trigger(job);
+      };
+    server_->set_actions(std::move(a));
+  }
+  ~TriggerEndpoint() {
+    if (server_) server_->set_actions({token_, {}});
+  }
+  TriggerEndpoint(const TriggerEndpoint&) = delete;
+  TriggerEndpoint& operator=(const TriggerEndpoint&) = delete;
+
+ private:
+  obs::HttpServer* server_;
+  std::string token_;
+};
 
 }  // namespace sluice::cli

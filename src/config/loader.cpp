@@ -85,7 +85,7 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
   if (root["batch"]) c.batch_jobs = parse_batch(r, root["batch"]);
   if (root["orchestrator"]) c.orchestrator = parse_orchestrator(r, root["orchestrator"]);
   if (const auto& h = root["http"]) {
-    r.check_keys(h, "http", {"listen"});
+    r.check_keys(h, "http", {"listen", "token"});
     c.http.line = h.Mark().line + 1;
     if (h["listen"]) {
       c.http.listen = r.str(h["listen"], "http.listen");
@@ -93,6 +93,12 @@ PipelineConfig build(const YAML::Node& root, const std::string& file) {
       int port = 0;
       if (c.http.listen != "off" && !split_listen_address(c.http.listen, host, port))
         r.fail(h["listen"], "http.listen", "expected HOST:PORT, :PORT, PORT or off");
+    }
+    if (h["token"]) {
+      c.http.token = r.str(h["token"], "http.token");
+      if (c.http.token.size() < 16)
+        r.fail(h["token"], "http.token",
+               "a token has at least 16 characters (use ${VAR} to keep it out of the file)");
     }
   }
   return c;
@@ -110,7 +116,13 @@ PipelineConfig load_node(const std::string& text, const std::string& file,
     if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     for (const auto& [k, v] : overrides) apply_override(root, k, v, file);
   }
-  return build(root, file);
+  try {
+    return build(root, file);
+  } catch (const YAML::Exception& e) {
+    // Whatever yaml-cpp refuses that no check above names (a net, found by
+    // fuzzing): still a configuration error with the file and line.
+    throw ConfigError(file, e.mark.line + 1, "(yaml)", e.msg);
+  }
 }
 
 }  // namespace

@@ -56,6 +56,14 @@ struct KafkaSourceConfig {
   // Split each message on newlines into one record per line (several log
   // lines per message). Default: on for text formats, off for JSON.
   bool split_lines = false;
+  // Static group membership (KIP-345, librdkafka group.instance.id): a
+  // restarted member with the same id gets its partitions back without a
+  // rebalance. Empty: `sluice run --writer-id` supplies it; "none": dynamic
+  // membership. Unique per live process within the group.
+  std::string instance_id;
+  // session.timeout.ms: how long the coordinator keeps a silent member's
+  // partitions (a crashed static member, or one paused) before reassigning.
+  int session_timeout_ms = 10000;
 };
 
 struct FileSourceConfig {
@@ -183,8 +191,17 @@ struct PartitionKey {
   enum Kind { kYear, kMonth, kDay, kHour, kField } kind = kYear;
 };
 
+// sink.lake.storage: how to reach an s3:// lake (empty: the AWS_* environment).
+struct LakeStorageConfig {
+  std::string endpoint;            // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL otherwise
+  std::string region;              // AWS_REGION otherwise
+  std::optional<bool> path_style;  // unset: path-style for non-AWS endpoints
+  bool verify_tls = true;
+};
+
 struct LakeSinkConfig {
-  std::string path = "./lake";
+  std::string path = "./lake";  // a local directory, file:///dir or s3://bucket/prefix
+  LakeStorageConfig storage;
   std::string table;
   std::vector<PartitionKey> partition_by;
   Compression compression = Compression::kZstd;
@@ -274,6 +291,9 @@ struct OrchestratorConfig {
 // /health/*, /api/* and the dashboard.
 struct HttpConfig {
   std::string listen;  // "HOST:PORT", ":PORT", "PORT" or "off"; "": the command's default
+  // Bearer token of the state-changing endpoints (POST /api/jobs/NAME/trigger);
+  // "": the environment's SLUICE_HTTP_TOKEN, and without either they are off.
+  std::string token;
   int line = 0;
 };
 

@@ -39,6 +39,8 @@ class Reader {
                   std::initializer_list<const char*> allowed) const {
     expect_map(node, path.empty() ? "(top level)" : path);
     for (const auto& kv : node) {
+      // A complex key (`? {a: b}: c`) has no name to check (found by fuzzing).
+      if (!kv.first.IsScalar()) fail(kv.first, path, "keys must be plain names");
       std::string k = kv.first.as<std::string>();
       bool ok = false;
       for (const char* a : allowed) ok = ok || k == a;

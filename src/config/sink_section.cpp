@@ -3,6 +3,8 @@
 
 #include <re2/re2.h>
 
+#include "storage/location.h"
+
 namespace sluice::config {
 
 void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, PipelineConfig& c) {
@@ -12,9 +14,32 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   r.check_keys(l, "sink.lake",
                {"path", "table", "partition_by", "compression", "rotate", "commit_interval_ms",
                 "row_group_size", "encoders", "max_open_files", "max_partition_buffer_bytes",
-                "max_buffer_bytes", "max_queued_bytes", "encoder"});
+                "max_buffer_bytes", "max_queued_bytes", "encoder", "storage"});
   LakeSinkConfig& lake = c.lake;
   if (l["path"]) lake.path = r.str(l["path"], "sink.lake.path");
+  storage::Location location;
+  try {
+    location = storage::parse_location(lake.path);
+  } catch (const storage::StorageError& e) {
+    r.fail(l["path"] ? l["path"] : l, "sink.lake.path", e.what());
+  }
+  if (location.kind == storage::Location::Kind::kLocal) lake.path = location.path;  // file:///x
+  if (const auto& st = l["storage"]) {
+    r.check_keys(st, "sink.lake.storage", {"endpoint", "region", "path_style", "verify_tls"});
+    if (st["endpoint"]) {
+      lake.storage.endpoint = r.str(st["endpoint"], "sink.lake.storage.endpoint");
+      if (lake.storage.endpoint.rfind("http://", 0) != 0 &&
+          lake.storage.endpoint.rfind("https://", 0) != 0) {
+        r.fail(st["endpoint"], "sink.lake.storage.endpoint",
+               "expected http://host[:port] or https://host[:port]");
+      }
+    }
+    if (st["region"]) lake.storage.region = r.str(st["region"], "sink.lake.storage.region");
+    if (st["path_style"])
+      lake.storage.path_style = r.boolean(st["path_style"], "sink.lake.storage.path_style");
+    if (st["verify_tls"])
+      lake.storage.verify_tls = r.boolean(st["verify_tls"], "sink.lake.storage.verify_tls");
+  }
   lake.table = l["table"] ? r.str(l["table"], "sink.lake.table") : c.name;
   static const RE2 kTableName("[A-Za-z0-9_][A-Za-z0-9_.-]*");
   if (!RE2::FullMatch(lake.table, kTableName) || lake.table == ".." || lake.table == ".") {
@@ -116,7 +141,9 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
     if (d["kafka_topic"]) c.dlq.kafka_topic = r.str(d["kafka_topic"], "sink.dlq.kafka_topic");
   }
   if (c.dlq.path.empty() && c.dlq.kafka_topic.empty()) {
-    c.dlq.path = lake.path + "/_dlq/" + lake.table + ".ndjson";
+    // The DLQ is a local file: beside a local lake, in ./_dlq for an s3:// one.
+    c.dlq.path = (location.kind == storage::Location::Kind::kLocal ? location.path : ".") +
+                 "/_dlq/" + lake.table + ".ndjson";
   }
 }
 

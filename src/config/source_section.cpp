@@ -111,7 +111,7 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
   if (const auto& k = node["kafka"]) {
     r.check_keys(k, "source.kafka",
                  {"brokers", "topic", "topics", "group", "properties", "poll_timeout_ms",
-                  "max_batch_records", "split_lines"});
+                  "max_batch_records", "split_lines", "instance_id", "session_timeout_ms"});
     if (k["brokers"]) s.kafka.brokers = r.str(k["brokers"], "source.kafka.brokers");
     if (k["topic"]) s.kafka.topics.push_back(r.str(k["topic"], "source.kafka.topic"));
     if (k["topics"]) {
@@ -122,6 +122,8 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
     if (const auto& p = k["properties"]) {
       r.expect_map(p, "source.kafka.properties");
       for (const auto& kv : p) {
+        if (!kv.first.IsScalar())
+          r.fail(kv.first, "source.kafka.properties", "keys must be plain names");
         std::string key = kv.first.as<std::string>();
         s.kafka.properties[key] = r.str(kv.second, "source.kafka.properties." + key);
       }
@@ -134,6 +136,10 @@ void parse_source(const Reader& r, const YAML::Node& node, SourceConfig& s) {
           r.integer(k["max_batch_records"], "source.kafka.max_batch_records", 1, 10000000));
     if (k["split_lines"])
       s.kafka.split_lines = r.boolean(k["split_lines"], "source.kafka.split_lines");
+    if (k["instance_id"]) s.kafka.instance_id = r.str(k["instance_id"], "source.kafka.instance_id");
+    if (k["session_timeout_ms"])
+      s.kafka.session_timeout_ms = static_cast<int>(
+          r.integer(k["session_timeout_ms"], "source.kafka.session_timeout_ms", 1000, 3600000));
   }
   if (const auto& g = node["generate"]) {
     r.check_keys(g, "source.generate",

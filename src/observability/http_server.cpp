@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -16,6 +17,24 @@
 #include "observability/uplot_js.h"
 
 namespace sluice::obs {
+
+bool token_matches(std::string_view presented, std::string_view expected) {
+  if (expected.empty()) return false;
+  // Walk the presented bytes; every one is compared with some expected byte,
+  // and differences accumulate without an early exit.
+  unsigned diff = presented.size() == expected.size() ? 0u : 1u;
+  for (size_t i = 0; i < presented.size(); ++i) {
+    diff |= static_cast<unsigned char>(presented[i]) ^
+            static_cast<unsigned char>(expected[i % expected.size()]);
+  }
+  return diff == 0;
+}
+
+std::string resolve_http_token(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  const char* env = std::getenv("SLUICE_HTTP_TOKEN");
+  return env ? env : "";
+}
 
 namespace {
 int64_t wall_ms() {
@@ -67,6 +86,45 @@ HttpServer::HttpServer(Telemetry& telemetry, const std::string& listen)
     }
     res.set_content(t.dlq_json(limit), "application/json");
   });
+  server_->Post(R"(/api/jobs/([^/]+)/trigger)", [this](const httplib::Request& req,
+                                                       httplib::Response& res) {
+    HttpActions actions;
+    {
+      std::lock_guard lock(actions_mu_);
+      actions = actions_;
+    }
+    auto reply = [&res](int status, const nlohmann::json& body) {
+      res.status = status;
+      res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
+    };
+    if (actions.token.empty()) {
+      reply(404,
+            {{"error", "state-changing endpoints are off: set http.token or SLUICE_HTTP_TOKEN"}});
+      return;
+    }
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string_view bearer = "Bearer ";
+    if (auth.size() <= bearer.size() || auth.compare(0, bearer.size(), bearer) != 0) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"sluice\"");
+      reply(401, {{"error", "this endpoint needs 'Authorization: Bearer TOKEN'"}});
+      return;
+    }
+    if (!token_matches(std::string_view(auth).substr(bearer.size()), actions.token)) {
+      reply(403, {{"error", "wrong token"}});
+      return;
+    }
+    if (!actions.trigger_job) {
+      reply(404, {{"error", "no orchestrator runs in this process"}});
+      return;
+    }
+    const std::string job = req.matches[1];
+    if (!actions.trigger_job(job)) {
+      reply(404, {{"error", "no batch job '" + job + "'"}});
+      return;
+    }
+    reply(202, {{"job", job}, {"status", "queued"}});
+  });
   server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(kDashboardHtml, kDashboardHtml_size), "text/html; charset=utf-8");
   });
@@ -109,6 +167,11 @@ HttpServer::~HttpServer() {
 void HttpServer::stop() {
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void HttpServer::set_actions(HttpActions actions) {
+  std::lock_guard lock(actions_mu_);
+  actions_ = std::move(actions);
 }
 
 std::string HttpServer::url() const {

@@ -5,13 +5,22 @@
 //   GET /health/ready  200 {"ready":true} or 503 {"ready":false,"reason":...}
 //   GET /api/status    JSON snapshot for the dashboard
 //   GET /api/dlq?limit=N  recent DLQ samples with their reasons (newest first)
-// There are no state-changing endpoints. Binds at construction, so a port
-// already in use fails at start-up; serves until stop() or destruction.
+//   POST /api/jobs/NAME/trigger  queue a manual run of a batch job
+// The state-changing endpoint (POST) is off unless a token is set
+// (set_actions): then it needs "Authorization: Bearer TOKEN" (compared in
+// constant time). Status codes: 404 when off, when no orchestrator runs in
+// the process or the job is unknown (the last only after authentication);
+// 401 without a bearer token; 403 with a wrong one; 202 once queued.
+// Binds at construction, so a port already in use fails at start-up; serves
+// until stop() or destruction.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "observability/telemetry.h"
@@ -21,6 +30,22 @@ class Server;
 }
 
 namespace sluice::obs {
+
+// What the state-changing endpoints act on.
+struct HttpActions {
+  std::string token;  // "": the endpoints are off
+  // Queues a manual run of the job; false for an unknown job. Unset: no
+  // orchestrator in this process.
+  std::function<bool(const std::string& job)> trigger_job;
+};
+
+// Equality whose time depends only on the length of `presented`, not on
+// where it differs from `expected` (nor on `expected`'s length).
+bool token_matches(std::string_view presented, std::string_view expected);
+
+// The token of the state-changing endpoints: `configured` (http.token), else
+// the environment's SLUICE_HTTP_TOKEN, else "" (off).
+std::string resolve_http_token(const std::string& configured);
 
 class HttpServer {
  public:
@@ -36,9 +61,13 @@ class HttpServer {
   const std::string& host() const { return host_; }
   std::string url() const;
   void stop();
+  // Any thread; replaces the previous actions.
+  void set_actions(HttpActions actions);
 
  private:
   Telemetry& telemetry_;
+  std::mutex actions_mu_;
+  HttpActions actions_;  // guarded by actions_mu_
   std::unique_ptr<httplib::Server> server_;
   std::string host_;
   int port_ = 0;

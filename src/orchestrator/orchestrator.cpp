@@ -481,9 +481,31 @@ void Orchestrator::notify() {
   wake_cv_.notify_all();
 }
 
+bool Orchestrator::request_trigger(const std::string& job) {
+  bool known = false;
+  for (const auto& j : pipeline_.batch_jobs) known = known || j.name == job;
+  if (!known) return false;
+  {
+    std::lock_guard lock(wake_mu_);
+    requested_.push_back(job);
+    woken_ = true;
+  }
+  wake_cv_.notify_all();
+  return true;
+}
+
 void Orchestrator::run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   while (!stop.load()) {
+    std::vector<std::string> requested;
+    {
+      std::lock_guard lock(wake_mu_);
+      requested.swap(requested_);
+    }
+    for (const auto& job : requested) {
+      if (stop.load()) break;
+      trigger(job, std::nullopt, true);
+    }
     tick();
     std::unique_lock lock(wake_mu_);
     int64_t waited = 0;

@@ -89,6 +89,10 @@ class Orchestrator {
   void run(const std::atomic<bool>& stop);
   // Wakes run() (e.g. after a local lake commit). Any thread.
   void notify();
+  // Asks run() to trigger(job) (since its last run, with its dependencies)
+  // before its next pass, and wakes it; false for an unknown job. Any thread
+  // (the HTTP trigger endpoint).
+  bool request_trigger(const std::string& job);
 
   // The lake tables job `job` reads (named in its SQL, except its output).
   std::vector<std::string> input_tables(const BatchJobConfig& job) const;
@@ -132,6 +136,7 @@ class Orchestrator {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool woken_ = false;
+  std::vector<std::string> requested_;  // guarded by wake_mu_: request_trigger()
 };
 
 }  // namespace sluice

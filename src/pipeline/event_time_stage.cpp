@@ -328,6 +328,50 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
   meta["stream_max"] = maxima.dump();
 }
 
+void EventTimeStage::adopt(const std::vector<std::string>& streams,
+                           const std::string& raw_table_dir, int64_t now_ms) {
+  if (!enabled_) return;
+  std::vector<std::string> fresh;
+  for (const auto& s : streams) {
+    if (tracker_.max_of(s) == kNoWatermark) fresh.push_back(s);
+  }
+  if (fresh.empty()) return;
+  // The latest commit of a stream recorded its maximum after exactly the rows
+  // it committed: the state the next record of that stream is judged against.
+  std::map<std::string, int64_t> found;
+  const std::vector<LakeCommitEntry> entries = read_commit_log(raw_table_dir);
+  for (auto e = entries.rbegin(); e != entries.rend() && found.size() < fresh.size(); ++e) {
+    auto sm = e->meta.find("stream_max");
+    if (sm == e->meta.end()) continue;
+    std::map<std::string, int64_t> maxima;
+    for (const auto& s : fresh) {
+      if (found.count(s) || !e->end_offsets.count(s)) continue;
+      if (maxima.empty()) maxima = nlohmann::json::parse(sm->second).get<decltype(maxima)>();
+      if (auto m = maxima.find(s); m != maxima.end()) found[s] = m->second;
+    }
+  }
+  if (found.empty()) return;
+  int64_t from = std::numeric_limits<int64_t>::max();
+  for (const auto& [s, m] : found) {
+    tracker_.observe(s, m, now_ms);
+    from = std::min(from, m - tracker_.delay_us());
+  }
+  if (!dedupe_) return;
+  // Keys of every committed row from the earliest adopted stream watermark
+  // minus the horizon: all a duplicate in those streams can still match.
+  from -= config_.transforms.dedupe->horizon_ms * 1000;
+  RecordBatch committed =
+      read_committed_rows(raw_table_dir, raw_schema_, config_.schema.timestamp_field, from);
+  stats_.rebuilt_rows += static_cast<int64_t>(committed.rows());
+  for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
+  if (tracker_.current() != kNoWatermark) dedupe_->evict(tracker_.current());
+}
+
+void EventTimeStage::release(const std::vector<std::string>& streams) {
+  if (!enabled_) return;
+  for (const auto& s : streams) tracker_.forget(s);
+}
+
 void EventTimeStage::after_commit() {
   if (dedupe_ && tracker_.current() != kNoWatermark) dedupe_->evict(tracker_.current());
 }

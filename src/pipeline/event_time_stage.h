@@ -73,6 +73,20 @@ class EventTimeStage {
   // After the raw commit: forgets dedupe keys behind the watermark.
   void after_commit();
 
+  // Scale-out (ARCHITECTURE.md "Scaling out stateful pipelines"). Streams
+  // newly assigned to this process: each one's event-time maximum is restored
+  // from the latest raw commit that covered it (whoever wrote it), and the
+  // dedupe keys that can still matter to it are read back from the committed
+  // rows, as open() does after a restart. Call after the streams were claimed
+  // in the raw table and before any of their rows is processed.
+  void adopt(const std::vector<std::string>& streams, const std::string& raw_table_dir,
+             int64_t now_ms);
+  // Streams taken away (after their last commit): their maxima are forgotten.
+  void release(const std::vector<std::string>& streams);
+  // Windows (and the late table) are tagged with the raw commit's seq and
+  // rebuilt from one writer's open windows: such pipelines need one writer.
+  bool needs_single_writer() const { return window_.has_value(); }
+
   int64_t watermark() const { return tracker_.current(); }
   const EventTimeStats& stats() const { return stats_; }
   size_t open_windows() const { return window_ ? window_->open_windows() : 0; }

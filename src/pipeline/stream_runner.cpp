@@ -4,11 +4,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -37,16 +40,20 @@ class BatchSource {
   virtual bool poll(RawBatch& out, int timeout_ms) = 0;
   virtual void after_commit(const SourceOffsets&) {}
   virtual void close() {}
+  // For progress output: the input's size in bytes when known, else -1.
+  virtual int64_t total_bytes() const { return -1; }
 };
 
 class FileBatchSource final : public BatchSource {
  public:
   FileBatchSource(const FileSourceConfig& c, const SourceOffsets& resume)
-      : source_(c, resume, c.max_batch_records) {}
+      : source_(c, resume, c.max_batch_records), total_(c.follow ? -1 : source_.total_bytes()) {}
   bool poll(RawBatch& out, int timeout_ms) override { return source_.read(out, timeout_ms); }
+  int64_t total_bytes() const override { return total_; }
 
  private:
   FileSource source_;
+  int64_t total_;  // read at construction, before the reader thread owns source_
 };
 
 class GenerateBatchSource final : public BatchSource {
@@ -107,7 +114,10 @@ class KafkaBatchSource final : public BatchSource {
 
 // What the reader thread hands to the writer thread.
 struct Work {
-  enum Kind { kBatch, kBarrier, kEnd } kind = kBatch;
+  // kBarrier: commit everything so far (before `streams` are revoked);
+  // kClaim: claim `streams` in the lake (they are being assigned).
+  enum Kind { kBatch, kBarrier, kClaim, kEnd } kind = kBatch;
+  std::vector<std::string> streams;  // kBarrier, kClaim
   RawBatch raw;
   RecordBatch rows;
   std::vector<Reject> rejects;
@@ -146,17 +156,15 @@ class WorkQueue {
   std::deque<std::unique_ptr<Work>> queue_;
 };
 
-// Signalled by the writer when a barrier has been committed.
+// Signalled by the writer when a barrier has been committed or a claim
+// published (`failed` is set if the claim threw).
 struct Barrier {
   std::mutex mu;
   std::condition_variable cv;
   int64_t requested = 0;
   int64_t done = 0;
+  std::exception_ptr failed;
 };
-
-std::string table_dir(const LakeSinkConfig& lake) {
-  return (std::filesystem::path(lake.path) / lake.table).string();
-}
 
 }  // namespace
 
@@ -224,20 +232,15 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       source = std::make_unique<GenerateBatchSource>(config_.source.generate, state.offsets);
       break;
     case SourceType::kKafka: {
-      std::string tdir = table_dir(config_.lake);
-      auto lookup = [&, tdir](const std::string& topic,
-                              int32_t partition) -> std::optional<int64_t> {
-        // Read the log afresh: another process may have committed this
-        // partition since we started.
+      // Positions come from the claim the writer published for the
+      // assignment (see the assign callback below): the log as it stood
+      // just before that claim.
+      auto lookup = [&](const std::string& topic, int32_t partition) -> std::optional<int64_t> {
         std::string stream = topic + "/" + std::to_string(partition);
-        std::optional<int64_t> found;
-        for (const auto& entry : read_commit_log(tdir)) {
-          if (auto it = entry.end_offsets.find(stream); it != entry.end_offsets.end())
-            found = it->second;
-        }
         std::lock_guard lock(starts_mu);
-        stream_start[stream] = found.value_or(-1);
-        return found;
+        auto it = stream_start.find(stream);
+        if (it == stream_start.end() || it->second < 0) return std::nullopt;
+        return it->second;
       };
       auto k = std::make_unique<KafkaBatchSource>(config_.source.kafka, lookup);
       kafka = k.get();
@@ -252,23 +255,42 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::atomic<bool> reader_done{false};
   std::atomic<bool> writer_active{true};
 
+  // Hands `kind` work for `streams` to the writer thread and waits until it
+  // is done; false if the writer stopped first. Rethrows a failed claim.
+  auto ask_writer = [&](Work::Kind kind, const std::vector<std::string>& streams) {
+    if (!writer_active.load()) return false;
+    int64_t ticket;
+    {
+      std::lock_guard lock(barrier.mu);
+      ticket = ++barrier.requested;
+    }
+    auto w = std::make_unique<Work>();
+    w->kind = kind;
+    w->streams = streams;
+    queue.push(std::move(w));
+    std::unique_lock lock(barrier.mu);
+    barrier.cv.wait(lock, [&] { return barrier.done >= ticket || !writer_active.load(); });
+    if (barrier.failed) {
+      std::exception_ptr e = barrier.failed;
+      barrier.failed = nullptr;
+      std::rethrow_exception(e);
+    }
+    return barrier.done >= ticket;
+  };
   if (kafka) {
     kafka->source().set_revoke_callback([&](const std::vector<std::string>& streams) {
       // Everything read so far must be committed before the partitions go.
       // After the writer's final commit (shutdown) nothing is pending.
-      if (!writer_active.load()) return;
-      int64_t ticket;
-      {
-        std::lock_guard lock(barrier.mu);
-        ticket = ++barrier.requested;
-      }
-      auto w = std::make_unique<Work>();
-      w->kind = Work::kBarrier;
-      queue.push(std::move(w));
-      std::unique_lock lock(barrier.mu);
-      barrier.cv.wait(lock, [&] { return barrier.done >= ticket || !writer_active.load(); });
+      ask_writer(Work::kBarrier, streams);
       std::lock_guard slock(starts_mu);
       for (const auto& s : streams) stream_start.erase(s);
+    });
+    kafka->source().set_assign_callback([&](const std::vector<std::string>& streams) {
+      // Claim the partitions in the lake before reading them: from the claim
+      // on, their former owner can no longer commit them (fencing), and the
+      // positions are the log's just below the claim.
+      if (!ask_writer(Work::kClaim, streams))
+        throw RuntimeError("kafka source: partitions assigned while shutting down");
     });
   }
 
@@ -317,6 +339,20 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   SourceOffsets pending_end;  // offsets covered by buffered data
   int64_t pending_events = 0;
   int64_t last_progress_ms = monotonic_millis();
+  // Progress in bytes (file sources): each file's position, resumed ones first.
+  const int64_t bytes_total = source->total_bytes();
+  std::map<std::string, int64_t> file_positions;
+  int64_t bytes_done = -1;
+  if (config_.source.type == SourceType::kFile) {
+    bytes_done = 0;
+    for (const auto& [s, off] : state.offsets) {
+      if (s.rfind("file:", 0) == 0 && off > 0) {
+        file_positions[s] = off;
+        bytes_done += off;
+      }
+    }
+  }
+  const int64_t bytes_start = bytes_done;
   int64_t last_commit_ms = monotonic_millis();
   std::exception_ptr failure;
 
@@ -332,6 +368,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       }
     }
     std::map<std::string, std::string> meta;
+    // This process's claims also take seqs: the raw commit gets the next one
+    // unless another process publishes first (refused below for windows).
+    next_seq = std::max(next_seq, lake.next_seq());
     // Window results are committed first, tagged with the raw commit's seq.
     event_time.before_commit(next_seq, meta, monotonic_millis());
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
@@ -348,9 +387,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (options_.telemetry) options_.telemetry->commit_failed(e.what());
       throw;
     }
-    if (event_time.enabled() && entry.seq != next_seq) {
+    if (event_time.needs_single_writer() && entry.seq != next_seq) {
       throw RuntimeError("another process committed to table " + config_.lake.table +
-                         ": pipelines with dedupe or windows need a single writer per table");
+                         ": pipelines with windows need a single writer per table");
     }
     next_seq = entry.seq + 1;
     if (!last) event_time.after_commit();
@@ -389,6 +428,31 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       return;
     last_progress_ms = now;
     double secs = std::max(1e-3, (now - started_ms) / 1000.0);
+    if (options_.on_progress) {
+      obs::Progress p;
+      p.pipeline = config_.name;
+      p.events_read = events_read.load();
+      p.events_accepted = summary.events_accepted;
+      p.events_rejected = summary.events_rejected;
+      p.rows_written = summary.rows_written;
+      p.files_written = summary.files_written;
+      p.commits = summary.commits;
+      p.bytes_done = bytes_done;
+      p.bytes_start = bytes_start;
+      p.bytes_total = bytes_total;
+      p.seconds = secs;
+      p.final = force;
+      if (event_time.enabled()) {
+        const EventTimeStats& et = event_time.stats();
+        int64_t wm = event_time.watermark();
+        p.event_time = fmt::format(
+            "watermark {}, duplicates {}, late {}, windows emitted {}, open {}, dedupe keys {}",
+            wm == kNoWatermark ? "none" : format_iso8601(wm), et.duplicates, et.late_rows,
+            et.windows_emitted, event_time.open_windows(), event_time.dedupe_keys());
+      }
+      options_.on_progress(p);
+      return;
+    }
     std::fprintf(
         stderr,
         "[sluice] %s: read %lld (%.0f/s), accepted %lld, rejected %lld, rows %lld, files %lld, "
@@ -469,7 +533,14 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
               for (const auto& r : w->rejects)
                 dlq_topic->produce(config_.dlq.kafka_topic, format_dlq_line(w->raw, r));
             }
-            for (const auto& [s, off] : w->raw.next_offsets) pending_end[s] = off;
+            for (const auto& [s, off] : w->raw.next_offsets) {
+              pending_end[s] = off;
+              if (bytes_done >= 0 && s.rfind("file:", 0) == 0) {
+                int64_t& pos = file_positions[s];
+                bytes_done += off - pos;  // a file truncated and read again goes back
+                pos = off;
+              }
+            }
             summary.events_accepted += w->stats.records_accepted;
             if (options_.telemetry) report_batch(*w);
             summary.events_rejected += w->stats.records_rejected;
@@ -477,7 +548,29 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             break;
           case Work::kBarrier: {
             commit();
+            event_time.release(w->streams);
             std::lock_guard lock(barrier.mu);
+            barrier.done++;
+            barrier.cv.notify_all();
+            break;
+          }
+          case Work::kClaim: {
+            std::exception_ptr failed;
+            try {
+              SourceOffsets positions = lake.claim(w->streams);
+              {
+                std::lock_guard lock(starts_mu);
+                for (const auto& st : w->streams) {
+                  auto it = positions.find(st);
+                  stream_start[st] = it == positions.end() ? -1 : it->second;
+                }
+              }
+              event_time.adopt(w->streams, lake.table_dir(), monotonic_millis());
+            } catch (const std::exception&) {
+              failed = std::current_exception();
+            }
+            std::lock_guard lock(barrier.mu);
+            barrier.failed = failed;
             barrier.done++;
             barrier.cv.notify_all();
             break;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "config/pipeline.h"
+#include "observability/progress.h"
 
 namespace sluice::obs {
 class Telemetry;
@@ -27,6 +28,9 @@ struct RunOptions {
   int64_t idle_stop_ms = 0;       // > 0: stop after this long without input
   bool progress = true;           // progress lines on stderr
   int progress_interval_ms = 1000;
+  // If set (and `progress`), called instead of printing the progress lines:
+  // on the writer thread, every progress_interval_ms and once at the end.
+  std::function<void(const obs::Progress&)> on_progress;
   std::atomic<int64_t>* read_counter = nullptr;  // if set, kept equal to events read
   // If set, called on the writer thread after each lake commit (must be quick:
   // `sluice run` uses it to wake the orchestrator's own thread).

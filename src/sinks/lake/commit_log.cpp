@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "sinks/lake/fs_util.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -100,6 +101,56 @@ std::vector<LakeCommitEntry> read_commit_log(const std::string& table_dir) {
     if (auto e = read_commit_entry(table_dir, seq)) out.push_back(std::move(*e));
   }
   return out;
+}
+
+std::optional<LakeCommitEntry> read_commit_entry(storage::Storage& table, int64_t seq) {
+  const std::string key = std::string(kLakeLogDir) + "/" + commit_log_name(seq);
+  auto text = storage::get_if_exists(table, key);
+  if (!text) return std::nullopt;
+  LakeCommitEntry e = commit_entry_from_json(*text);
+  if (e.seq != seq) {
+    throw RuntimeError(fmt::format("lake: log entry {}/{} claims seq {}", table.url(), key, e.seq));
+  }
+  return e;
+}
+
+std::vector<LakeCommitEntry> read_commit_log(storage::Storage& table) {
+  std::vector<int64_t> seqs;
+  const std::string prefix = std::string(kLakeLogDir) + "/";
+  for (const storage::ObjectInfo& o : storage::list_all(table, prefix)) {
+    if (auto seq = parse_commit_log_name(o.key.substr(prefix.size()))) seqs.push_back(*seq);
+  }
+  std::sort(seqs.begin(), seqs.end());
+  std::vector<LakeCommitEntry> out;
+  out.reserve(seqs.size());
+  for (int64_t seq : seqs) {
+    if (auto e = read_commit_entry(table, seq)) out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+bool is_claim_entry(const LakeCommitEntry& entry) {
+  return entry.meta.count(kClaimMetaKey) != 0;
+}
+
+std::map<std::string, std::string> claim_meta(const std::string& owner,
+                                              const std::vector<std::string>& streams) {
+  return {{kClaimMetaKey, owner}, {kClaimStreamsMetaKey, nlohmann::json(streams).dump()}};
+}
+
+void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string>& owners) {
+  auto owner = entry.meta.find(kClaimMetaKey);
+  if (owner == entry.meta.end()) return;
+  auto streams = entry.meta.find(kClaimStreamsMetaKey);
+  try {
+    if (streams == entry.meta.end()) throw std::invalid_argument("no claim_streams");
+    for (const auto& s : nlohmann::json::parse(streams->second)) {
+      owners[s.get<std::string>()] = owner->second;
+    }
+  } catch (const std::exception& ex) {
+    throw RuntimeError(
+        fmt::format("lake: malformed claim in log entry {}: {}", entry.seq, ex.what()));
+  }
 }
 
 }  // namespace sluice

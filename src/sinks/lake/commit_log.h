@@ -14,6 +14,10 @@
 
 #include "core/record.h"
 
+namespace sluice::storage {
+class Storage;
+}
+
 namespace sluice {
 
 inline constexpr const char* kLakeLogDir = "_sluice_log";
@@ -56,5 +60,24 @@ std::optional<LakeCommitEntry> read_commit_entry(const std::string& table_dir, i
 
 // All published entries, sorted by seq. Throws RuntimeError on a corrupt one.
 std::vector<LakeCommitEntry> read_commit_log(const std::string& table_dir);
+
+// The same through a Storage whose root is the table (local or s3://).
+std::optional<LakeCommitEntry> read_commit_entry(storage::Storage& table, int64_t seq);
+std::vector<LakeCommitEntry> read_commit_log(storage::Storage& table);
+
+// Ownership claims (scale-out fencing, ARCHITECTURE.md "Fencing a stale
+// owner"). A claim entry has no files and no offsets; its meta "claim" holds
+// the claiming writer's owner token and "claim_streams" a JSON list of the
+// streams it takes over. From that entry on, only that owner may commit
+// those streams; a later claim by anyone takes them away.
+inline constexpr const char* kClaimMetaKey = "claim";
+inline constexpr const char* kClaimStreamsMetaKey = "claim_streams";
+bool is_claim_entry(const LakeCommitEntry& entry);
+// Builds the meta of a claim entry.
+std::map<std::string, std::string> claim_meta(const std::string& owner,
+                                              const std::vector<std::string>& streams);
+// Records a claim entry's streams in `owners` (stream -> owner token); other
+// entries leave it unchanged. Throws RuntimeError on a malformed claim.
+void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string>& owners);
 
 }  // namespace sluice

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "core/error.h"
@@ -10,6 +14,7 @@
 #include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
 #include "sinks/lake/fs_util.h"
+#include "storage/location.h"
 
 namespace sluice {
 
@@ -31,24 +36,56 @@ std::string format_offsets(const SourceOffsets& offsets) {
 
 }  // namespace
 
+std::unique_ptr<storage::Storage> open_table(const std::string& table) {
+  return storage::open_storage(table, storage::StorageOptions{});
+}
+
 VerifyReport verify_table(const std::string& table_dir) {
   VerifyReport report;
   auto problem = [&](std::string text) {
     report.ok = false;
     report.problems.push_back(std::move(text));
   };
-  if (!lakefs::exists(table_dir + "/" + kLakeLogDir)) {
+  std::unique_ptr<storage::Storage> table = open_table(table_dir);
+  // One listing of the whole table: sizes of every object, and the log's presence.
+  std::map<std::string, int64_t> objects;
+  for (storage::ObjectInfo& o : storage::list_all(*table, "")) objects[o.key] = o.size;
+  const std::string log_prefix = std::string(kLakeLogDir) + "/";
+  const std::string staging_prefix = std::string(kLakeStagingDir) + "/";
+  bool has_log = false;
+  for (const auto& [key, size] : objects) has_log = has_log || key.rfind(log_prefix, 0) == 0;
+  if (!has_log && !table->local_path(kLakeLogDir).has_value()) {
+    problem("no commit log at " + table->url() + "/" + kLakeLogDir);
+    return report;
+  }
+  if (!has_log && !lakefs::exists(*table->local_path(kLakeLogDir))) {
     problem("no commit log at " + table_dir + "/" + kLakeLogDir);
     return report;
   }
   std::vector<LakeCommitEntry> entries;
   try {
-    entries = read_commit_log(table_dir);
+    entries = read_commit_log(*table);
   } catch (const RuntimeError& e) {
     problem(e.what());
     return report;
   }
   DuckDb db(1);
+  // Remote files are read through a local copy, one at a time.
+  std::string scratch;
+  if (!table->local_path(kLakeLogDir)) {
+    char tmpl[] = "/tmp/sluice-verify-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw RuntimeError("lake: cannot create a temporary directory");
+    scratch = tmpl;
+  }
+  struct RemoveScratch {
+    const std::string& dir;
+    ~RemoveScratch() {
+      if (!dir.empty()) {
+        lakefs::remove_file(dir + "/file.parquet");
+        ::rmdir(dir.c_str());
+      }
+    }
+  } remove_scratch{scratch};
   std::set<std::string> logged;
   std::set<std::string> removed;  // replaced by a later commit: no longer live
   for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
@@ -65,19 +102,31 @@ VerifyReport verify_table(const std::string& table_dir) {
         problem(fmt::format("file {} is logged twice (seq {})", f.path, e.seq));
         continue;
       }
-      std::string path = table_dir + "/" + f.path;
+      auto object = objects.find(f.path);
       if (removed.count(f.path)) {
         report.files--;
         report.rows -= f.rows;
-        if (lakefs::exists(path))
+        if (object != objects.end())
           problem(fmt::format("replaced file {} still present (seq {})", f.path, e.seq));
         continue;
       }
-      if (!lakefs::exists(path)) {
+      if (object == objects.end()) {
         problem(fmt::format("missing file {} (seq {})", f.path, e.seq));
         continue;
       }
+      if (f.bytes > 0 && object->second != f.bytes) {
+        problem(fmt::format("file {} has {} bytes, the log says {} (seq {})", f.path,
+                            object->second, f.bytes, e.seq));
+        continue;
+      }
       try {
+        std::string path;
+        if (auto local = table->local_path(f.path)) {
+          path = *local;
+        } else {
+          path = scratch + "/file.parquet";
+          table->get_to_file(f.path, path);
+        }
         DuckResult result;
         db.query("SELECT num_rows FROM parquet_file_metadata(" + sql_quote(path) + ")", result);
         int64_t rows = result.rows() == 1 ? result.int64_at(0, 0) : -1;
@@ -90,10 +139,10 @@ VerifyReport verify_table(const std::string& table_dir) {
       }
     }
   }
-  for (const std::string& rel : lakefs::list_files_recursive(table_dir)) {
-    if (rel.rfind(std::string(kLakeStagingDir) + "/", 0) == 0) {
+  for (const auto& [rel, size] : objects) {
+    if (rel.rfind(staging_prefix, 0) == 0) {
       problem("staging leftover " + rel);
-    } else if (rel.rfind(std::string(kLakeLogDir) + "/", 0) == 0) {
+    } else if (rel.rfind(log_prefix, 0) == 0) {
       if (ends_with(rel, ".tmp")) problem("temporary log file " + rel);
     } else if (ends_with(rel, ".parquet") && !logged.count(rel)) {
       problem("parquet file not in the commit log: " + rel);
@@ -108,7 +157,7 @@ int lake_ls(const std::string& table_dir, std::ostream& out) {
   };
   std::map<std::string, Totals> partitions;
   Totals all;
-  auto entries = read_commit_log(table_dir);
+  auto entries = read_commit_log(*open_table(table_dir));
   std::set<std::string> removed;
   for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
   for (const LakeCommitEntry& e : entries) {
@@ -132,7 +181,7 @@ int lake_ls(const std::string& table_dir, std::ostream& out) {
 }
 
 int lake_log(const std::string& table_dir, std::ostream& out) {
-  for (const LakeCommitEntry& e : read_commit_log(table_dir)) {
+  for (const LakeCommitEntry& e : read_commit_log(*open_table(table_dir))) {
     out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}\n", e.seq,
                        format_iso8601(e.timestamp_ms * 1000), e.writer_id, e.files.size(), e.rows(),
                        format_offsets(e.end_offsets));

@@ -1,15 +1,26 @@
 // Read-only tools over a lake table: consistency check of files against the
-// commit log, and the listings behind `sluice lake ls|log|verify TABLE_DIR`.
+// commit log, and the listings behind `sluice lake ls|log|verify TABLE`.
+// TABLE is a directory or an s3://bucket/prefix/TABLE location (reached
+// with the AWS_* environment: credentials, AWS_ENDPOINT_URL, AWS_REGION).
 //
 // Threading: stateless; each call opens its own in-memory DuckDB.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace sluice {
+
+namespace storage {
+class Storage;
+}
+
+// The table's storage: a LocalStorage for a directory, an S3Storage for
+// s3://. Throws StorageError for an unsupported location.
+std::unique_ptr<storage::Storage> open_table(const std::string& table);
 
 struct VerifyReport {
   bool ok = true;
@@ -18,8 +29,9 @@ struct VerifyReport {
   int64_t rows = 0;   // rows listed in the log
 };
 
-// Checks that every logged file exists with its logged row count (read from
-// the Parquet footer with DuckDB), that no unlogged *.parquet lies under the
+// Checks that every logged file exists with its logged size and row count
+// (read from the Parquet footer with DuckDB; remote files are downloaded one
+// at a time to a temporary directory), that no unlogged *.parquet lies under the
 // table dir, and that no staging or temporary log files are left over. Meant
 // for a table with no commit in flight.
 VerifyReport verify_table(const std::string& table_dir);

@@ -94,9 +94,14 @@ LakeState LakeWriter::open() {
 
   LakeState state;
   committed_.clear();
+  owners_.clear();
   const LakeCommitEntry* last_mine = nullptr;
+  const LakeCommitEntry* last_data = nullptr;  // claims carry no state meta
   for (const LakeCommitEntry& e : entries) {
     for (const auto& [stream, offset] : e.end_offsets) committed_[stream] = offset;
+    apply_claim(e, owners_);
+    if (is_claim_entry(e)) continue;
+    last_data = &e;
     if (e.writer_id == writer_id_) last_mine = &e;
   }
   last_seq_ = entries.empty() ? 0 : entries.back().seq;
@@ -104,8 +109,8 @@ LakeState LakeWriter::open() {
   state.offsets = committed_;
   if (last_mine) {
     state.meta = last_mine->meta;
-  } else if (!entries.empty()) {
-    state.meta = entries.back().meta;
+  } else if (last_data) {
+    state.meta = last_data->meta;
   }
   opened_ = true;
   last_commit_ms_ = monotonic_millis();
@@ -166,6 +171,7 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
 void LakeWriter::refresh_log() {
   while (auto e = read_commit_entry(table_dir_, last_seq_ + 1)) {
     for (const auto& [stream, offset] : e->end_offsets) committed_[stream] = offset;
+    apply_claim(*e, owners_);
     last_seq_ = e->seq;
   }
 }
@@ -178,6 +184,12 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
 
   auto check_fence = [&]() {
     for (const auto& [stream, start] : start_offsets) {
+      auto owner = owners_.find(stream);
+      if (owner != owners_.end() && owner->second != owner_token()) {
+        throw StaleWriterError(
+            fmt::format("lake: writer {} is stale: stream {} was claimed by {} (a newer owner)",
+                        writer_id_, stream, owner->second));
+      }
       auto it = committed_.find(stream);
       if (it != committed_.end() && it->second != start) {
         throw StaleWriterError(

@@ -135,6 +135,18 @@ class LakeWriter {
   // a revocation).
   void discard_buffer();
 
+  // Scale-out fencing (lake_claim.cpp): publishes a claim entry making this
+  // writer (this open(): owner_token()) the owner of `streams`, and returns
+  // their committed positions as of that entry (streams never committed are
+  // absent). From then on commit() refuses (StaleWriterError) any stream whose
+  // latest claim is not this writer's, so an owner that lost a stream (paused
+  // past its session, then resumed) can never publish it again.
+  SourceOffsets claim(const std::vector<std::string>& streams);
+  // Unique per open() of a writer (writer id, process id, open time).
+  std::string owner_token() const;
+  // The seq the next entry would get if nobody else published first.
+  int64_t next_seq() const { return last_seq_ + 1; }
+
   const std::string& table_dir() const { return table_dir_; }
   const std::string& writer_id() const { return writer_id_; }
 
@@ -223,8 +235,9 @@ class LakeWriter {
   int64_t nonce_ = 0;  // makes staging names unique per open()
 
   bool opened_ = false;
-  int64_t last_seq_ = 0;     // highest published seq seen
-  SourceOffsets committed_;  // latest committed end offset per stream
+  int64_t last_seq_ = 0;                       // highest published seq seen
+  SourceOffsets committed_;                    // latest committed end offset per stream
+  std::map<std::string, std::string> owners_;  // stream -> owner token of its latest claim
   int64_t last_commit_ms_ = 0;
 };
 

@@ -179,6 +179,17 @@ void FileSource::add_input(const std::string& absolute) {
   inputs_.push_back(std::move(in));
 }
 
+int64_t FileSource::total_bytes() const {
+  if (mode_ == Mode::kStdin) return -1;
+  int64_t total = 0;
+  for (const auto& in : inputs_) {
+    struct stat st;
+    if (::stat(in->path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+    total += static_cast<int64_t>(st.st_size);
+  }
+  return total;
+}
+
 void FileSource::scan() {
   namespace fs = std::filesystem;
   std::vector<std::string> found;

@@ -55,6 +55,9 @@ class FileSource {
 
   // Totals for progress output.
   int64_t bytes_read() const { return bytes_read_; }
+  // The inputs' sizes now (resumed parts included): the total that progress
+  // output counts down. -1 when reading stdin or an input is not a regular file.
+  int64_t total_bytes() const;
   int64_t files_opened() const { return files_opened_; }
 
   struct Input;  // one file or stdin: descriptor, position, pending bytes

@@ -127,6 +127,11 @@ KafkaSource::KafkaSource(const KafkaSourceConfig& config, PositionLookup lookup)
   // refuses one: report it (see on_offset_out_of_range) instead of silently jumping elsewhere.
   kafka_conf_set(conf.get(), "auto.offset.reset", "error");
   kafka_conf_set(conf.get(), "enable.partition.eof", "false");
+  // A silent member's partitions wait this long before they move (see kafka_source.h).
+  kafka_conf_set(conf.get(), "session.timeout.ms", std::to_string(config_.session_timeout_ms));
+  if (!config_.instance_id.empty() && config_.instance_id != "none") {
+    kafka_conf_set(conf.get(), "group.instance.id", config_.instance_id);
+  }
   kafka_conf_set_all(conf.get(), config_.properties);
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::rebalance_trampoline);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::error_trampoline);
@@ -153,6 +158,10 @@ KafkaSource::~KafkaSource() {
       fmt::print(stderr, "kafka source: error while closing: {}\n", e.what());
     }
   }
+}
+
+void KafkaSource::set_assign_callback(std::function<void(const std::vector<std::string>&)> cb) {
+  assign_cb_ = std::move(cb);
 }
 
 void KafkaSource::set_revoke_callback(std::function<void(const std::vector<std::string>&)> cb) {
@@ -202,6 +211,7 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions) {
   std::vector<std::string> names = stream_names(partitions);
   std::vector<int64_t> starts(names.size(), -1);
   try {
+    if (assign_cb_ && !names.empty()) assign_cb_(names);
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& p = partitions->elems[i];
       std::optional<int64_t> pos = lookup_ ? lookup_(p.topic, p.partition) : std::nullopt;

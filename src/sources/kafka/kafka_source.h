@@ -1,6 +1,14 @@
 // Kafka consumer source: reads raw records from a consumer group with
 // positions owned by the lake commit log (Kafka's committed offsets are informational).
 //
+// Group membership: with config.instance_id set (not "none") the consumer is a
+// static member (KIP-345, group.instance.id): a restart with the same id
+// within session_timeout_ms gets the same partitions back without a
+// rebalance, and close() does NOT send LeaveGroup (librdkafka never does for
+// static members), so on a clean shutdown its partitions stay with it until
+// the session times out. Without an instance id close() leaves the group and
+// the others rebalance at once, but a restart is a new member (two rebalances).
+//
 // Threading contract: poll(), seek(), commit_offsets(), set_revoke_callback()
 // and close() must be called from one thread (the "polling thread"); the
 // position lookup and the revoke callback run on that thread, from inside
@@ -73,6 +81,11 @@ class KafkaSource {
   // after the partitions have been released.
   void set_revoke_callback(std::function<void(const std::vector<std::string>&)> cb);
 
+  // Called (on the polling thread, inside poll) with the streams being assigned, before their
+  // positions are looked up: the runner claims them in the lake (fencing their former owner)
+  // there. An exception leaves the partitions unassigned and is rethrown from poll().
+  void set_assign_callback(std::function<void(const std::vector<std::string>&)> cb);
+
   // After a lake commit: record offsets in Kafka's group (informational, for lag tools), async.
   // Streams not currently assigned are skipped.
   void commit_offsets(const SourceOffsets& offsets);
@@ -112,6 +125,7 @@ class KafkaSource {
   KafkaSourceConfig config_;
   PositionLookup lookup_;
   std::function<void(const std::vector<std::string>&)> revoke_cb_;
+  std::function<void(const std::vector<std::string>&)> assign_cb_;
   KafkaHandle rk_;
   bool cooperative_ = false;
   bool closed_ = false;

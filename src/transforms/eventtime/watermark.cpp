@@ -16,6 +16,12 @@ void WatermarkTracker::expect(const std::string& stream, int64_t now_ms) {
   expected_since_ms_.try_emplace(stream, now_ms);
 }
 
+void WatermarkTracker::forget(const std::string& stream) {
+  max_.erase(stream);
+  last_seen_ms_.erase(stream);
+  expected_since_ms_.erase(stream);
+}
+
 void WatermarkTracker::restore(const std::map<std::string, int64_t>& stream_max, int64_t watermark,
                                int64_t now_ms) {
   for (const auto& [s, m] : stream_max) {

@@ -31,6 +31,10 @@ class WatermarkTracker {
   // until it produces or stays silent past the idle timeout. Without this,
   // the first partition to deliver would close windows under the others.
   void expect(const std::string& stream, int64_t now_ms);
+  // A stream this process no longer reads (a revoked Kafka partition): it
+  // stops holding the watermark back, and its maximum is forgotten so that a
+  // later re-assignment restores the then-current one from the log.
+  void forget(const std::string& stream);
   // Restores per-stream maxima (from the commit log) and the last watermark.
   void restore(const std::map<std::string, int64_t>& stream_max, int64_t watermark, int64_t now_ms);
 

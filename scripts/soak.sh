@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Soak: 3 `sluice run` workers of one consumer group ingest IoT events from a
+# 12-partition topic of `sluice dev-broker` while `sluice generate` produces
+# them; CYCLES times (default 50) a random worker is SIGKILLed at a random
+# moment and restarted after a random pause (below the session timeout: a
+# static member coming back, or above it: its partitions move). At the end
+# every generated event must be in the lake exactly once (DuckDB over a plain
+# glob), the commit log must verify, and no worker may have failed otherwise.
+#
+#   bash scripts/soak.sh [CYCLES]
+#
+# Needs build/src/cli/sluice (scripts/build.sh) and bench's duck_bench, which
+# it builds if missing (cmake -S bench -B build/bench). Prints one line per
+# cycle and a summary; exit 0 when exactly-once held.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CYCLES="${1:-50}"
+BIN="${SLUICE_BIN:-build/src/cli/sluice}"
+DUCK="${DUCK:-build/bench/duck_bench}"
+WORK="${SOAK_DIR:-$(mktemp -d)}"
+RATE="${SOAK_RATE:-1500}"
+SEED=$RANDOM
+if [ ! -x "$DUCK" ]; then
+  cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/bench -j2 --target duck_bench >/dev/null
+fi
+echo "soak: $CYCLES cycles, work dir $WORK, generator seed $SEED, $RATE events/s"
+declare -A PID
+cleanup() {
+  for w in "${!PID[@]}"; do kill -KILL "${PID[$w]}" 2>/dev/null || true; done
+  [ -n "${GEN:-}" ] && kill -KILL "$GEN" 2>/dev/null || true
+  [ -n "${BROKER:-}" ] && kill -TERM "$BROKER" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+"$BIN" dev-broker --topic iot --partitions 12 >"$WORK/broker.out" 2>&1 &
+BROKER=$!
+for _ in $(seq 100); do
+  BROKERS="$(head -1 "$WORK/broker.out" 2>/dev/null || true)"
+  [[ "$BROKERS" == *:* && "$BROKERS" != *" "* ]] && break
+  sleep 0.05
+done
+# Distinct events only (duplicates would be dropped by dedupe and spoil the count).
+"$BIN" generate iot --count 100000000 --rate "$RATE" --seed "$SEED" --duplicates 0 \
+  --output "kafka://$BROKERS/iot" >"$WORK/generate.out" 2>&1 &
+GEN=$!
+
+LAKE="$WORK/lake"
+start() {
+  local w="$1"
+  "$BIN" run examples/iot.yaml --brokers "$BROKERS" --topic iot --group soak --lake "$LAKE" \
+    --writer-id "$w" --dlq "$LAKE/_dlq/$w.ndjson" --quiet \
+    --set sink.lake.commit_interval_ms=500 \
+    --set source.kafka.session_timeout_ms=6000 \
+    --set "source.kafka.properties={heartbeat.interval.ms: '500'}" \
+    --set 'transforms=[{type: add_fields, ingest_timestamp: ingest_timestamp, source_type: iot}, {type: watermark, delay: 30s, idle_timeout: 1m}, {type: dedupe, key: [event_id], horizon: 10m}]' \
+    >>"$WORK/$w.log" 2>&1 &
+  PID[$w]=$!
+}
+for w in w1 w2 w3; do start "$w"; done
+sleep 5
+
+failures=0
+for cycle in $(seq "$CYCLES"); do
+  w="w$(( RANDOM % 3 + 1 ))"
+  if ! kill -0 "${PID[$w]}" 2>/dev/null; then
+    wait "${PID[$w]}" && rc=0 || rc=$?
+    echo "cycle $cycle: $w had exited with code $rc (see $WORK/$w.log)"
+    failures=$((failures + 1))
+  else
+    kill -KILL "${PID[$w]}"; wait "${PID[$w]}" 2>/dev/null || true
+  fi
+  pause_ms=$(( RANDOM % 8000 ))   # 0..8 s: within or beyond the 6 s session
+  echo "cycle $cycle: killed $w, restarting after ${pause_ms} ms"
+  sleep "$(awk -v m="$pause_ms" 'BEGIN{printf "%.3f", m/1000}')"
+  start "$w"
+  sleep "$(awk -v r="$RANDOM" 'BEGIN{printf "%.3f", 1 + (r % 3000) / 1000}')"
+done
+
+kill -TERM "$GEN"; wait "$GEN" || true
+TOTAL="$(grep -o 'generated [0-9]*' "$WORK/generate.out" | tail -1 | grep -o '[0-9]*')"
+echo "soak: generator delivered $TOTAL events; waiting for the workers to commit them"
+count() { "$DUCK" sql "SELECT $1 FROM read_parquet('$LAKE/iot/**/*.parquet', hive_partitioning=true)" | tail -1 | tr -dc '0-9'; }
+for _ in $(seq 180); do
+  [ "$(count 'count(*)' 2>/dev/null || echo 0)" -ge "$TOTAL" ] && break
+  sleep 1
+done
+sleep 2
+for w in w1 w2 w3; do
+  if kill -0 "${PID[$w]}" 2>/dev/null; then
+    kill -TERM "${PID[$w]}"; wait "${PID[$w]}" && rc=0 || rc=$?
+    [ "$rc" = 0 ] || { echo "soak: $w exited with $rc on SIGTERM"; failures=$((failures + 1)); }
+  else
+    wait "${PID[$w]}" && rc=0 || rc=$?
+    echo "soak: $w had exited with code $rc"; failures=$((failures + 1))
+  fi
+done
+PID=()
+
+ROWS="$(count 'count(*)')"
+DISTINCT="$(count 'count(DISTINCT event_id)')"
+CLAIMS="$(grep -l '"claim"' "$LAKE/iot/_sluice_log/"*.json | wc -l)"
+ENTRIES="$(ls "$LAKE/iot/_sluice_log/" | grep -c '\.json$')"
+VERIFY=0; "$BIN" lake verify "$LAKE/iot" >"$WORK/verify.out" 2>&1 || VERIFY=$?
+echo "soak: $CYCLES kills; events generated $TOTAL, rows $ROWS, distinct event_id $DISTINCT;" \
+  "log entries $ENTRIES ($CLAIMS claims); lake verify exit $VERIFY; unexpected worker exits $failures"
+if [ "$ROWS" = "$TOTAL" ] && [ "$DISTINCT" = "$TOTAL" ] && [ "$VERIFY" = 0 ] && [ "$failures" = 0 ]; then
+  echo "soak: exactly once: OK"
+else
+  echo "soak: FAILED (work dir kept: $WORK)"; trap - EXIT; cleanup; exit 1
+fi
+rm -rf "$WORK"

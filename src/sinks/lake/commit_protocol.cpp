@@ -1,0 +1,124 @@
+#include "sinks/lake/commit_protocol.h"
+
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "sinks/lake/partition.h"
+
+namespace sluice {
+
+namespace {
+
+constexpr const char* kStagedSuffix = ".parquet";
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+LakeCommitter::LakeCommitter(storage::Storage& table, std::string writer_id)
+    : table_(table), writer_id_(std::move(writer_id)) {
+  if (writer_id_.empty()) throw RuntimeError("lake: writer id must not be empty");
+  file_id_ = sanitize_partition_value(writer_id_);
+  nonce_ = fmt::format("{:x}", now_micros());
+}
+
+std::string LakeCommitter::final_key(const std::string& partition, int64_t seq,
+                                     size_t index) const {
+  return storage::join_key(partition,
+                           fmt::format("part-{:020d}-{}-{}.parquet", seq, index, file_id_));
+}
+
+std::vector<LakeCommitEntry> LakeCommitter::recover() {
+  std::vector<LakeCommitEntry> entries = read_commit_log(table_);
+  std::set<std::string> removed;
+  for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
+  std::set<std::string> staged;
+  const std::string staging_prefix = std::string(kLakeStagingDir) + "/";
+  for (const storage::ObjectInfo& o : storage::list_all(table_, staging_prefix)) {
+    staged.insert(o.key);
+  }
+  std::set<std::string> referenced;
+  for (const LakeCommitEntry& e : entries) {
+    for (const auto& f : e.files) {
+      if (f.staging.empty()) continue;
+      referenced.insert(f.staging);
+      if (!staged.count(f.staging)) continue;  // moved already
+      if (removed.count(f.path) || table_.head(f.path)) {
+        // Replaced later, or moved before a crash that came before the
+        // delete of the staged object.
+        table_.remove(f.staging);
+        continue;
+      }
+      try {
+        table_.move(f.staging, f.path);
+      } catch (const storage::StorageError& ex) {
+        // Another process finished the same move meanwhile.
+        if (ex.kind() != storage::StorageErrorKind::kNotFound || !table_.head(f.path)) throw;
+      }
+    }
+  }
+  // Files replaced by a later entry (batch replace commits, compaction).
+  for (const std::string& path : removed) table_.remove(path);
+  // This writer's staged objects that no entry names: an unpublished commit.
+  const std::string mine = staging_prefix + file_id_ + "-";
+  for (const std::string& key : staged) {
+    if (starts_with(key, mine) && !referenced.count(key)) table_.remove(key);
+  }
+  last_seq_ = entries.empty() ? 0 : entries.back().seq;
+  return entries;
+}
+
+std::string LakeCommitter::stage(const std::string& local_file, bool remove_local) {
+  const std::string key = fmt::format("{}/{}-{}-{}{}", kLakeStagingDir, file_id_, nonce_,
+                                      next_staged_++, kStagedSuffix);
+  table_.put_file(key, local_file);
+  if (remove_local) ::unlink(local_file.c_str());
+  return key;
+}
+
+LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& fence) {
+  entry.writer_id = writer_id_;
+  for (;;) {
+    std::vector<LakeCommitEntry> newer;
+    while (auto e = read_commit_entry(table_, last_seq_ + 1)) {
+      last_seq_ = e->seq;
+      newer.push_back(std::move(*e));
+    }
+    if (fence) fence(newer);
+    entry.seq = last_seq_ + 1;
+    entry.timestamp_ms = now_micros() / 1000;
+    for (size_t i = 0; i < entry.files.size(); ++i) {
+      entry.files[i].path = final_key(entry.files[i].partition, entry.seq, i);
+    }
+    // The writer id, nonce and timestamp make the bytes ours alone, which
+    // put_if_absent relies on after an ambiguous attempt.
+    entry.meta["_nonce"] = nonce_;
+    const std::string key = std::string(kLakeLogDir) + "/" + commit_log_name(entry.seq);
+    if (table_.put_if_absent(key, commit_entry_to_json(entry))) {
+      last_seq_ = entry.seq;
+      return entry;
+    }
+    // Another writer took this seq: look at what it did, then try the next.
+  }
+}
+
+void LakeCommitter::finish(const LakeCommitEntry& entry) {
+  for (const auto& f : entry.files) {
+    if (!f.staging.empty()) table_.move(f.staging, f.path);
+  }
+  for (const std::string& path : entry.removed) table_.remove(path);
+}
+
+void LakeCommitter::discard(const std::vector<std::string>& staged_keys) {
+  for (const std::string& key : staged_keys) table_.remove(key);
+}
+
+}  // namespace sluice

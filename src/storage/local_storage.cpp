@@ -1,0 +1,346 @@
+#include "storage/local_storage.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace sluice::storage {
+
+namespace {
+
+constexpr const char* kTmpPrefix = ".sluice-tmp-";
+constexpr size_t kListPage = 1000;
+
+[[noreturn]] void fail_errno(const std::string& what, const std::string& path) {
+  const int err = errno;
+  throw StorageError(err == ENOENT ? StorageErrorKind::kNotFound : StorageErrorKind::kIo,
+                     "storage: " + what + " " + path + ": " + std::strerror(err));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+void fsync_dir(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) fail_errno("cannot open directory", dir);
+  if (::fsync(fd.get()) != 0) fail_errno("cannot fsync", dir);
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// mkdir -p; every level created is fsynced into its parent.
+void make_dirs_durable(const std::string& dir) {
+  if (dir.empty() || is_dir(dir)) return;
+  make_dirs_durable(parent_of(dir));
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno == EEXIST && is_dir(dir)) return;
+    fail_errno("cannot create directory", dir);
+  }
+  fsync_dir(parent_of(dir));
+}
+
+void write_all(int fd, const char* data, size_t size, const std::string& path) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("cannot write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Copies `from` to the open descriptor `out` with a fixed buffer.
+void copy_into(const std::string& from, int out, const std::string& out_path) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) fail_errno("cannot open", from);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("cannot read", from);
+    }
+    if (n == 0) break;
+    write_all(out, buf.data(), static_cast<size_t>(n), out_path);
+  }
+}
+
+std::string random_suffix() {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return fmt::format("{:x}-{:x}-{:x}", ::getpid(), counter.fetch_add(1), rng() & 0xffffffff);
+}
+
+void walk(const std::string& root, const std::string& rel, std::vector<std::string>& out) {
+  const std::string dir = rel.empty() ? root : root + "/" + rel;
+  std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
+  if (!d) {
+    if (errno == ENOENT || errno == ENOTDIR) return;
+    fail_errno("cannot list", dir);
+  }
+  while (struct dirent* e = ::readdir(d.get())) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || name.rfind(kTmpPrefix, 0) == 0) continue;
+    std::string child = rel.empty() ? name : rel + "/" + name;
+    struct stat st;
+    if (::lstat((root + "/" + child).c_str(), &st) != 0) continue;  // raced away
+    if (S_ISDIR(st.st_mode)) {
+      walk(root, child, out);
+    } else if (S_ISREG(st.st_mode)) {
+      out.push_back(std::move(child));
+    }
+  }
+}
+
+}  // namespace
+
+LocalStorage::LocalStorage(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  if (root_.empty()) throw StorageError(StorageErrorKind::kInvalid, "storage: empty local path");
+}
+
+std::string LocalStorage::path_of(const std::string& key) const {
+  if (key.empty() || key.front() == '/' || key.back() == '/' ||
+      key.find("//") != std::string::npos) {
+    throw StorageError(StorageErrorKind::kInvalid, "storage: invalid key '" + key + "'");
+  }
+  size_t pos = 0;
+  while (pos <= key.size()) {
+    size_t next = key.find('/', pos);
+    if (next == std::string::npos) next = key.size();
+    std::string_view part(key.data() + pos, next - pos);
+    if (part == "." || part == "..") {
+      throw StorageError(StorageErrorKind::kInvalid, "storage: invalid key '" + key + "'");
+    }
+    pos = next + 1;
+  }
+  return root_ + "/" + key;
+}
+
+std::optional<std::string> LocalStorage::local_path(const std::string& key) const {
+  return path_of(key);
+}
+
+std::string LocalStorage::stage(const std::string& path, std::string_view data,
+                                const std::string* source) {
+  const std::string dir = parent_of(path);
+  make_dirs_durable(dir);
+  const std::string tmp = dir + "/" + kTmpPrefix + random_suffix();
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) fail_errno("cannot create", tmp);
+  try {
+    if (source) {
+      copy_into(*source, fd.get(), tmp);
+    } else {
+      write_all(fd.get(), data.data(), data.size(), tmp);
+    }
+    if (::fsync(fd.get()) != 0) fail_errno("cannot fsync", tmp);
+    if (::close(fd.release()) != 0) fail_errno("cannot close", tmp);
+  } catch (const StorageError&) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  return tmp;
+}
+
+void LocalStorage::put(const std::string& key, std::string_view data) {
+  const std::string path = path_of(key);
+  const std::string tmp = stage(path, data, nullptr);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail_errno("cannot rename to", path);
+  }
+  fsync_dir(parent_of(path));
+}
+
+void LocalStorage::put_file(const std::string& key, const std::string& file) {
+  const std::string path = path_of(key);
+  const std::string tmp = stage(path, {}, &file);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail_errno("cannot rename to", path);
+  }
+  fsync_dir(parent_of(path));
+}
+
+bool LocalStorage::put_if_absent(const std::string& key, std::string_view data) {
+  const std::string path = path_of(key);
+  const std::string tmp = stage(path, data, nullptr);
+  const bool created = ::link(tmp.c_str(), path.c_str()) == 0;
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (!created) {
+    if (err == EEXIST) return false;
+    errno = err;
+    fail_errno("cannot link to", path);
+  }
+  fsync_dir(parent_of(path));
+  return true;
+}
+
+std::string LocalStorage::get(const std::string& key) {
+  const std::string path = path_of(key);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail_errno("cannot open", path);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("cannot read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string LocalStorage::get_range(const std::string& key, int64_t offset, int64_t length) {
+  const std::string path = path_of(key);
+  if (offset < 0 || length < 0) {
+    throw StorageError(StorageErrorKind::kInvalid, "storage: negative range for " + path);
+  }
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail_errno("cannot open", path);
+  std::string out(static_cast<size_t>(length), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done,
+                        static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("cannot read", path);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+void LocalStorage::get_to_file(const std::string& key, const std::string& file) {
+  const std::string path = path_of(key);
+  if (!head(key)) {
+    errno = ENOENT;
+    fail_errno("cannot open", path);
+  }
+  const std::string tmp = file + ".download-" + random_suffix();
+  {
+    Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (out.get() < 0) fail_errno("cannot create", tmp);
+    try {
+      copy_into(path, out.get(), tmp);
+    } catch (const StorageError&) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail_errno("cannot rename to", file);
+  }
+}
+
+std::optional<ObjectInfo> LocalStorage::head(const std::string& key) {
+  const std::string path = path_of(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    fail_errno("cannot stat", path);
+  }
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
+  return ObjectInfo{key, static_cast<int64_t>(st.st_size), {}};
+}
+
+ListPage LocalStorage::list(const std::string& prefix, const std::string& token) {
+  // Walk only the directory that holds every key with this prefix.
+  const size_t slash = prefix.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? std::string() : prefix.substr(0, slash);
+  std::vector<std::string> keys;
+  walk(root_, dir, keys);
+  std::sort(keys.begin(), keys.end());
+  ListPage page;
+  auto it = token.empty() ? keys.begin() : std::upper_bound(keys.begin(), keys.end(), token);
+  for (; it != keys.end(); ++it) {
+    if (it->compare(0, prefix.size(), prefix) != 0) continue;
+    if (page.objects.size() == kListPage) {
+      page.next_token = page.objects.back().key;
+      break;
+    }
+    struct stat st;
+    if (::stat((root_ + "/" + *it).c_str(), &st) != 0) continue;  // raced away
+    page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}});
+  }
+  return page;
+}
+
+void LocalStorage::remove(const std::string& key) {
+  const std::string path = path_of(key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail_errno("cannot remove", path);
+}
+
+void LocalStorage::copy(const std::string& from, const std::string& to) {
+  const std::string source = path_of(from);
+  const std::string path = path_of(to);
+  const std::string tmp = stage(path, {}, &source);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail_errno("cannot rename to", path);
+  }
+  fsync_dir(parent_of(path));
+}
+
+void LocalStorage::move(const std::string& from, const std::string& to) {
+  const std::string source = path_of(from);
+  const std::string path = path_of(to);
+  make_dirs_durable(parent_of(path));
+  if (::rename(source.c_str(), path.c_str()) != 0)
+    fail_errno("cannot rename " + source + " to", path);
+  fsync_dir(parent_of(path));
+  if (parent_of(path) != parent_of(source)) fsync_dir(parent_of(source));
+}
+
+}  // namespace sluice::storage

@@ -1,0 +1,163 @@
+// Scale-out under rebalances: 3 `sluice run` workers of one consumer group
+// share a 12-partition topic of the mock cluster while events arrive; every
+// 2 s one of them joins, is SIGKILLed, leaves with SIGTERM or comes back. The
+// lake, read back with DuckDB through a plain glob, must equal the lake of a
+// single worker that read the same topic alone: for each example pipeline
+// (clickstream; user_events; iot with its dedupe, without its window table,
+// which still needs one writer: see ARCHITECTURE.md).
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <memory>
+
+#include "scale_support.h"
+#include "sources/kafka/dev_broker.h"
+
+namespace sluice::testing {
+namespace {
+
+struct Case {
+  const char* pipeline;  // examples/<pipeline>.yaml, topic and table of the same name
+  const char* family;    // generator family
+  const char* key;       // message key field (a producer retry keeps its partition)
+  double duplicates_pct;
+  std::vector<std::string> sets;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.pipeline;
+}
+
+std::string example(const std::string& name) {
+  return std::string(SLUICE_SOURCE_DIR) + "/examples/" + name + ".yaml";
+}
+
+std::vector<std::string> worker(const Case& c, const std::string& brokers, const std::string& lake,
+                                const std::string& group, const std::string& writer) {
+  std::vector<std::string> args = {"run",
+                                   example(c.pipeline),
+                                   "--brokers",
+                                   brokers,
+                                   "--topic",
+                                   c.pipeline,
+                                   "--group",
+                                   group,
+                                   "--lake",
+                                   lake,
+                                   "--writer-id",
+                                   writer,
+                                   "--dlq",
+                                   lake + "/dlq-" + writer + ".ndjson",
+                                   "--quiet",
+                                   "--set",
+                                   "sink.lake.commit_interval_ms=300",
+                                   "--set",
+                                   "source.kafka.session_timeout_ms=6000",
+                                   "--set",
+                                   "source.kafka.properties={heartbeat.interval.ms: '500'}"};
+  for (const auto& s : c.sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  return args;
+}
+
+class KafkaScaleOut : public ::testing::TestWithParam<Case> {};
+
+TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
+  const Case& c = GetParam();
+  constexpr int64_t kEvents = 6000;
+  TempDir dir;
+  DevBroker broker(0);
+  broker.create_topic(c.pipeline, 12);
+  const std::string multi = dir.path() + "/multi";
+  const std::string single = dir.path() + "/single";
+  const std::string table = multi + "/" + c.pipeline;
+
+  // Events arrive during the whole schedule (about 600/s).
+  std::thread producer_thread([&] {
+    KafkaProducer producer(broker.bootstraps(), {});
+    for (int64_t i = 0; i < kEvents; i += 300) {
+      produce_events(producer, c.pipeline, c.family, 33, c.duplicates_pct, i, i + 300, c.key);
+      producer.flush(30000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  });
+
+  std::map<std::string, std::unique_ptr<Child>> workers;
+  auto start = [&](const std::string& w) {
+    workers[w] = std::make_unique<Child>(worker(c, broker.bootstraps(), multi, "scale", w),
+                                         dir.path() + "/" + w + ".log");
+  };
+  auto stop = [&](const std::string& w, int sig) {
+    workers[w]->signal(sig);
+    int rc = workers[w]->wait();
+    if (sig == SIGTERM) {
+      EXPECT_EQ(rc, 0) << w << ": " << file_text(dir.path() + "/" + w + ".log");
+    }
+    workers.erase(w);
+  };
+  // Joins, kills (restarted within the session timeout: static membership
+  // gives the partitions back), and a clean leave.
+  const std::vector<std::pair<std::string, int>> schedule = {
+      {"w1", 0},       {"w2", 0}, {"w3", 0},       {"w2", SIGKILL}, {"w2", 0},
+      {"w1", SIGTERM}, {"w1", 0}, {"w3", SIGKILL}, {"w3", 0}};
+  for (const auto& [w, sig] : schedule) {
+    if (sig == 0) {
+      start(w);
+    } else {
+      stop(w, sig);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  producer_thread.join();
+  ASSERT_TRUE(wait_for([&] { return committed_messages(table) >= kEvents; }, 90))
+      << "committed " << committed_messages(table) << " of " << kEvents << " messages\n"
+      << file_text(dir.path() + "/w1.log");
+  for (const auto& w : {"w1", "w2", "w3"}) {
+    ASSERT_EQ(workers[w]->poll(), -1) << w << ": " << file_text(dir.path() + "/" + w + ".log");
+    stop(w, SIGTERM);
+  }
+  EXPECT_EQ(committed_messages(table), kEvents);
+
+  // The same topic read by one worker alone, in its own group and lake.
+  std::vector<std::string> alone = worker(c, broker.bootstraps(), single, "alone", "solo");
+  alone.insert(alone.end(), {"--stop-after", std::to_string(kEvents)});
+  std::string out;
+  ASSERT_EQ(run_sluice(alone, &out), 0) << out;
+
+  Duck duck;
+  auto rows = [&](const std::string& lake) {
+    return "(SELECT * EXCLUDE (ingest_timestamp) FROM read_parquet('" + lake + "/" + c.pipeline +
+           "/**/*.parquet', hive_partitioning=true))";
+  };
+  const int64_t n_multi = duck.scalar("SELECT count(*) FROM " + rows(multi));
+  const int64_t n_single = duck.scalar("SELECT count(*) FROM " + rows(single));
+  EXPECT_GT(n_single, kEvents / 2);
+  EXPECT_EQ(n_multi, n_single);
+  EXPECT_EQ(
+      duck.scalar("SELECT count(*) FROM (" + rows(multi) + " EXCEPT ALL " + rows(single) + ")"), 0);
+  EXPECT_EQ(
+      duck.scalar("SELECT count(*) FROM (" + rows(single) + " EXCEPT ALL " + rows(multi) + ")"), 0);
+  std::string verify;
+  EXPECT_EQ(run_sluice({"lake", "verify", table}, &verify), 0) << verify;
+  RecordProperty("rows", std::to_string(n_multi));
+  RecordProperty("log_entries", std::to_string(log_entries_json(table).size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, KafkaScaleOut,
+    ::testing::Values(
+        Case{"clickstream", "clickstream", "session_id", 0, {}},
+        Case{"user_events", "user_events", "user_id", 0, {}},
+        Case{"iot",
+             "iot",
+             "event_id",
+             2,
+             {"transforms=[{type: add_fields, ingest_timestamp: ingest_timestamp, source_type: "
+              "iot}, {type: watermark, delay: 30s, idle_timeout: 1m}, {type: dedupe, key: "
+              "[event_id], horizon: 10m}]"}}),
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.pipeline); });
+
+}  // namespace
+}  // namespace sluice::testing
