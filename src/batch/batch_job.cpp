@@ -327,7 +327,7 @@ class JobRunner {
       }
       return "zstd";
     }();
-    std::vector<StagedFile> staged;
+    std::vector<StagedJobFile> staged;
     try {
       for (const Day& day : days) {
         std::string day_cond =
@@ -389,7 +389,7 @@ class JobRunner {
           db.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kResultTable, cond), count);
           int64_t rows = count.int64_at(0, 0);
           if (rows == 0) continue;
-          StagedFile f{publisher.staging_path(staged.size()), path, day, rows};
+          StagedJobFile f{publisher.staging_path(staged.size()), path, day, rows};
           staged.push_back(f);
           db.execute(fmt::format(
               "COPY (SELECT * FROM {} WHERE {} ORDER BY ALL) TO {} (FORMAT parquet, COMPRESSION "
@@ -399,7 +399,8 @@ class JobRunner {
         }
       }
     } catch (const RuntimeError&) {
-      for (const StagedFile& f : staged) lakefs::remove_file(report.output_dir + "/" + f.staging);
+      for (const StagedJobFile& f : staged)
+        lakefs::remove_file(report.output_dir + "/" + f.staging);
       throw;
     }
     report.files = static_cast<int64_t>(staged.size());

@@ -164,13 +164,13 @@ void TablePublisher::open() {
   lakefs::fsync_path(log_dir);
 }
 
-int64_t TablePublisher::replace(const std::vector<StagedFile>& files, const std::set<Day>& days,
+int64_t TablePublisher::replace(const std::vector<StagedJobFile>& files, const std::set<Day>& days,
                                 const std::map<std::string, std::string>& meta) {
   const std::string log_dir = table_dir_ + "/" + kLakeLogDir;
   auto remove_staged = [&]() {
-    for (const StagedFile& f : files) lakefs::remove_file(table_dir_ + "/" + f.staging);
+    for (const StagedJobFile& f : files) lakefs::remove_file(table_dir_ + "/" + f.staging);
   };
-  for (const StagedFile& f : files) {
+  for (const StagedJobFile& f : files) {
     if (!days.count(f.day)) {
       remove_staged();
       throw RuntimeError("lake: staged file " + f.staging + " is outside the replaced days");
@@ -192,7 +192,7 @@ int64_t TablePublisher::replace(const std::vector<StagedFile>& files, const std:
     finals.clear();
     nlohmann::json jfiles = nlohmann::json::array();
     for (size_t i = 0; i < files.size(); ++i) {
-      const StagedFile& f = files[i];
+      const StagedJobFile& f = files[i];
       std::string final_rel = (f.partition.empty() ? std::string() : f.partition + "/") +
                               fmt::format("part-{:020d}-{}-{}.parquet", seq, i, file_id_);
       finals.push_back(final_rel);

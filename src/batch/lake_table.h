@@ -55,7 +55,7 @@ struct LiveTable {
 LiveTable read_live_table(const std::string& table_dir);
 
 // A file a job wrote to its staging path, waiting for commit().
-struct StagedFile {
+struct StagedJobFile {
   std::string staging;    // relative to the table dir (from staging_path())
   std::string partition;  // "day=2025-01-01", already sanitized
   Day day;
@@ -78,7 +78,7 @@ class TablePublisher {
   // day is in `days` stops being live. Returns the published seq. Throws
   // RuntimeError on I/O failure (before the commit point the staged files
   // are deleted; after it, open() finishes the job).
-  int64_t replace(const std::vector<StagedFile>& files, const std::set<Day>& days,
+  int64_t replace(const std::vector<StagedJobFile>& files, const std::set<Day>& days,
                   const std::map<std::string, std::string>& meta);
 
   const std::string& table_dir() const { return table_dir_; }

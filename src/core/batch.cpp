@@ -1,5 +1,8 @@
 #include "core/batch.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace sluice {
 
 const char* column_type_name(ColumnType type) {
@@ -134,8 +137,13 @@ void Column::append_rows(const Column& other, const uint32_t* rows, size_t n) {
     size_t total = 0;
     for (size_t i = 0; i < n; ++i) total += off[rows[i] + 1] - off[rows[i]];
     const size_t base = chars_.size();
-    chars_.resize(base + total);
     offsets_.resize(at + 1 + n);
+    if (total == 0) {  // all empty or null: no bytes to copy (chars_ may be unallocated)
+      std::fill(offsets_.begin() + static_cast<std::ptrdiff_t>(at) + 1, offsets_.end(),
+                static_cast<uint32_t>(base));
+      return;
+    }
+    chars_.resize(base + total);
     char* out = chars_.data() + base;
     const char* in = other.chars_.data();
     uint32_t* out_off = offsets_.data() + at + 1;

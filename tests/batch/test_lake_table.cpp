@@ -19,7 +19,7 @@ TEST(LakeTable, ReplaceAndRecoverAfterCrash) {
   TablePublisher pub(dir, "batch-j");
   pub.open();
   auto stage = [&](TablePublisher& p, size_t n, Day day, int64_t rows) {
-    StagedFile f{p.staging_path(n), "day=" + day.to_string(), day, rows};
+    StagedJobFile f{p.staging_path(n), "day=" + day.to_string(), day, rows};
     batchtest::write_file(dir + "/" + f.staging, "data" + std::to_string(rows));
     return f;
   };
