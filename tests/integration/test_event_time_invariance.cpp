@@ -334,7 +334,9 @@ TEST_F(Replay, SigkillAndRestartGiveTheSameTables) {
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
+    // Kill soon after a new commit: the native writer finishes a run in about a
+    // second, so a long random delay often let the run end unkilled.
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
     if (child.poll() == -1) {
       child.signal(SIGKILL);
       child.wait();
