@@ -173,9 +173,9 @@ void require_local_lake(const std::string& location, const std::string& command)
     throw CLI::ValidationError("--lake", e.what());
   }
   if (loc.kind == storage::Location::Kind::kS3) {
-    throw RuntimeError(command + " does not write s3:// lakes yet (the streaming writer and the " +
-                       "batch publisher work on local disk; `sluice lake ls|log|verify` read " +
-                       "s3:// tables): " + location);
+    throw RuntimeError(command + " does not work on s3:// lakes yet (batch jobs read their " +
+                       "inputs from local disk; `sluice run` and `sluice lake ls|log|verify` " +
+                       "work on s3://): " + location);
   }
 }
 
