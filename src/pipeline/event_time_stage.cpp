@@ -152,7 +152,8 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   if (!enabled_ || rows.rows() == 0) return;
   // The watermark each row is judged against: its stream's largest event
   // time before the row's record minus the delay, in stream order, never
-  // below what was already closed or evicted (floor_). Rows of one record
+  // below what was already evicted (floor_, for dedupe) or committed by the
+  // window finalizer (window_floor_, for windows). Rows of one record
   // (flattened) share it. Only afterwards do this batch's rows move the
   // pipeline watermark.
   const Column& ts = rows.columns[ts_col_];
@@ -165,6 +166,7 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   }
   std::vector<int64_t> batch_start = running_max_;
   row_watermark_.resize(n);
+  row_window_watermark_.resize(n);
   for (size_t r = 0; r < n;) {
     const uint32_t record = row_records[r];
     size_t end = r + 1;
@@ -172,8 +174,10 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
     int64_t& m = running_max_[raw.records[record].position.stream];
     const int64_t own = m == kNoWatermark ? kNoWatermark : m - delay;
     const int64_t watermark = std::max(own, floor_);
+    const int64_t window_watermark = std::max(own, window_floor_);
     for (size_t k = r; k < end; ++k) {
       row_watermark_[k] = watermark;
+      row_window_watermark_[k] = window_watermark;
       if (!ts.is_null(k)) m = std::max(m, ts.int64_at(k));
     }
     r = end;
@@ -205,10 +209,11 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
     for (uint32_t i = 0; i < keep_.size(); ++i) keep_[i] = i;
   }
   if (window_) {
-    const int64_t* watermarks = row_watermark_.data();
+    const int64_t* watermarks = row_window_watermark_.data();
     if (out != &rows) {  // the kept rows' watermarks, in the kept rows' order
       kept_watermark_.resize(keep_.size());
-      for (size_t i = 0; i < keep_.size(); ++i) kept_watermark_[i] = row_watermark_[keep_[i]];
+      for (size_t i = 0; i < keep_.size(); ++i)
+        kept_watermark_[i] = row_window_watermark_[keep_[i]];
       watermarks = kept_watermark_.data();
     }
     // The verdict per row (the windows themselves are the finalizer's): late
@@ -286,33 +291,33 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
 
 void EventTimeStage::adopt(const std::vector<std::string>& streams,
                            const std::string& raw_table_dir, int64_t now_ms) {
-  if (!enabled_) return;
-  std::vector<std::string> fresh;
-  for (const auto& s : streams) {
-    if (tracker_.max_of(s) == kNoWatermark) fresh.push_back(s);
-  }
-  if (fresh.empty()) return;
+  if (!enabled_ || streams.empty()) return;
   // The latest commit of a stream recorded its maximum after exactly the rows
   // it committed: the state the next record of that stream is judged against.
+  // Every adopted stream takes it, also one this process knew already: what
+  // open() restored came from this writer's own last commit, and another
+  // worker may have committed the stream since (this one was down, or the
+  // stream was assigned elsewhere for a while).
   std::map<std::string, int64_t> found;
   const std::vector<LakeCommitEntry> entries = read_commit_log(raw_table_dir);
-  for (auto e = entries.rbegin(); e != entries.rend() && found.size() < fresh.size(); ++e) {
+  for (auto e = entries.rbegin(); e != entries.rend() && found.size() < streams.size(); ++e) {
     auto sm = e->meta.find("stream_max");
     if (sm == e->meta.end()) continue;
     std::map<std::string, int64_t> maxima;
-    for (const auto& s : fresh) {
+    for (const auto& s : streams) {
       if (found.count(s) || !e->end_offsets.count(s)) continue;
       if (maxima.empty()) maxima = nlohmann::json::parse(sm->second).get<decltype(maxima)>();
       if (auto m = maxima.find(s); m != maxima.end()) found[s] = m->second;
     }
   }
-  if (found.empty()) return;
   int64_t from = std::numeric_limits<int64_t>::max();
   for (const auto& [s, m] : found) {
+    if (tracker_.max_of(s) == m) continue;  // already this state: nothing to rebuild
+    tracker_.forget(s);
     tracker_.observe(s, m, now_ms);
     from = std::min(from, m - tracker_.delay_us());
   }
-  if (!dedupe_) return;
+  if (!dedupe_ || from == std::numeric_limits<int64_t>::max()) return;
   // Keys of every committed row from the earliest adopted stream watermark
   // minus the horizon: all a duplicate in those streams can still match.
   from -= config_.transforms.dedupe->horizon_ms * 1000;
@@ -329,7 +334,7 @@ void EventTimeStage::release(const std::vector<std::string>& streams) {
 }
 
 void EventTimeStage::note_finalized(int64_t watermark, int64_t windows) {
-  floor_ = std::max(floor_, watermark);
+  window_floor_ = std::max(window_floor_, watermark);
   stats_.windows_emitted += windows;
 }
 

@@ -129,10 +129,16 @@ class EventTimeStage {
   std::optional<RecordBatch> late_rows_;
   std::vector<uint32_t> keep_, late_;
   // Per row of the batch being processed: the watermark it is judged against.
-  std::vector<int64_t> row_watermark_, kept_watermark_, running_max_;
-  // The highest pipeline watermark already applied (windows emitted, dedupe
-  // state evicted): no row can be judged against less.
+  std::vector<int64_t> row_watermark_, row_window_watermark_, kept_watermark_, running_max_;
+  // The highest pipeline watermark already applied (dedupe state evicted):
+  // no row is judged against less for dedupe.
   int64_t floor_ = kNoWatermark;
+  // The highest table watermark this process's finalizer committed windows
+  // up to: a row behind it is late (its windows are in the table already).
+  // Not floor_: that is this worker's own pipeline watermark, which depends
+  // on the streams it happens to read; a window verdict must not (a stream
+  // taken over from another worker may lag behind this worker's others).
+  int64_t window_floor_ = kNoWatermark;
   // Rows of the pending raw commit some of whose windows were closed, by
   // (signature, watermark): the commit's meta "late_rows".
   struct LateRow {

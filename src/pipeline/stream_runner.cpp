@@ -202,6 +202,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       finalizer_stream = config_.source.kafka.topics.front() + "/0";
     } else {
       finalizer->take();
+      event_time.note_finalized(finalizer->covered(), 0);
     }
   }
   auto finalize = [&]() {
@@ -591,8 +592,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
                 }
               }
               event_time.adopt(w->streams, lake.table_dir(), monotonic_millis());
-              if (finalizer && std::count(w->streams.begin(), w->streams.end(), finalizer_stream))
+              if (finalizer && std::count(w->streams.begin(), w->streams.end(), finalizer_stream)) {
                 finalizer->take();
+                event_time.note_finalized(finalizer->covered(), 0);
+              }
             } catch (const std::exception&) {
               failed = std::current_exception();
             }
