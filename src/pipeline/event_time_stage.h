@@ -82,11 +82,12 @@ class EventTimeStage {
   // After the raw commit: forgets dedupe keys behind the watermark.
   void after_commit();
 
-  // Scale-out (ARCHITECTURE.md "Scaling out stateful pipelines"). Streams
-  // newly assigned to this process: each one's event-time maximum is restored
-  // from the latest raw commit that covered it (whoever wrote it), and the
-  // dedupe keys that can still matter to it are read back from the committed
-  // rows, as open() does after a restart. Call after the streams were claimed
+  // Scale-out (ARCHITECTURE.md "Dedupe state moves with the partition").
+  // Streams assigned to this process: each one's event-time maximum is
+  // restored from the latest raw commit that covered it (whoever wrote it;
+  // also for a stream known already, whose maximum may be stale), and if one
+  // changed, the dedupe keys that can still matter are read back from the
+  // committed rows, as open() does after a restart. Call after the streams were claimed
   // in the raw table and before any of their rows is processed.
   void adopt(const std::vector<std::string>& streams, const std::string& raw_table_dir,
              int64_t now_ms);
