@@ -13,7 +13,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "sinks/lake/commit_log.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 

@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <limits>
 
 #include "core/error.h"
 #include "core/time.h"
 #include "sinks/lake/lake_reader.h"
+#include "sinks/lake/lake_tools.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -110,12 +111,14 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
                           int64_t now_ms) {
   if (!enabled_) return;
   const TransformsConfig& t = config_.transforms;
-  const std::string root = std::filesystem::path(raw_table_dir).parent_path().string();
+  const std::string root = config_.lake.path;
+  auto table_at = [&](const std::string& dir) {
+    return open_lake_storage(dir, config_.lake.storage);
+  };
   if (window_ && t.window->late_policy == LatePolicy::kSideTable) {
-    const std::string late_dir = root + "/" + t.window->late_table;
-    if (std::filesystem::exists(late_dir + "/_sluice_log")) {
-      rollback_commits_after(late_dir, "raw_seq", raw_state.last_seq);
-    }
+    // A table without a log has no commits to roll back.
+    rollback_commits_after(*table_at(root + "/" + t.window->late_table), "raw_seq",
+                           raw_state.last_seq);
     late_lake_ = std::make_unique<LakeWriter>(
         derived_table_config(config_.lake, t.window->late_table, config_.schema.timestamp_field),
         raw_schema_, config_.schema.timestamp_field, writer_id_);
@@ -139,7 +142,7 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
   // this stage (the finalizer computes them from the committed rows).
   if (!dedupe_) return;
   RecordBatch committed =
-      read_committed_rows(raw_table_dir, raw_schema_, config_.schema.timestamp_field,
+      read_committed_rows(*table_at(raw_table_dir), raw_schema_, config_.schema.timestamp_field,
                           watermark - t.dedupe->horizon_ms * 1000);
   stats_.rebuilt_rows = static_cast<int64_t>(committed.rows());
   for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
@@ -299,7 +302,9 @@ void EventTimeStage::adopt(const std::vector<std::string>& streams,
   // worker may have committed the stream since (this one was down, or the
   // stream was assigned elsewhere for a while).
   std::map<std::string, int64_t> found;
-  const std::vector<LakeCommitEntry> entries = read_commit_log(raw_table_dir);
+  std::unique_ptr<storage::Storage> raw_table =
+      open_lake_storage(raw_table_dir, config_.lake.storage);
+  const std::vector<LakeCommitEntry> entries = read_commit_log(*raw_table);
   for (auto e = entries.rbegin(); e != entries.rend() && found.size() < streams.size(); ++e) {
     auto sm = e->meta.find("stream_max");
     if (sm == e->meta.end()) continue;
@@ -322,7 +327,7 @@ void EventTimeStage::adopt(const std::vector<std::string>& streams,
   // minus the horizon: all a duplicate in those streams can still match.
   from -= config_.transforms.dedupe->horizon_ms * 1000;
   RecordBatch committed =
-      read_committed_rows(raw_table_dir, raw_schema_, config_.schema.timestamp_field, from);
+      read_committed_rows(*raw_table, raw_schema_, config_.schema.timestamp_field, from);
   stats_.rebuilt_rows += static_cast<int64_t>(committed.rows());
   for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
   if (tracker_.current() != kNoWatermark) dedupe_->evict(tracker_.current());

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -11,6 +10,8 @@
 #include "core/error.h"
 #include "pipeline/event_time_stage.h"
 #include "sinks/lake/lake_reader.h"
+#include "sinks/lake/lake_tools.h"
+#include "storage/storage.h"
 #include "transforms/eventtime/watermark.h"
 
 namespace sluice {
@@ -55,7 +56,7 @@ WindowFinalizer::WindowFinalizer(const PipelineConfig& config, const OutputSchem
 WindowFinalizer::~WindowFinalizer() = default;
 
 void WindowFinalizer::open(const std::string& raw_table_dir) {
-  raw_dir_ = raw_table_dir;
+  raw_table_ = open_lake_storage(raw_table_dir, config_.lake.storage);
   const std::string& table = config_.transforms.window->table;
   lake_ = std::make_unique<LakeWriter>(derived_table_config(config_.lake, table, "window_start"),
                                        shape_.output_schema(), "window_start", writer_id_);
@@ -64,12 +65,13 @@ void WindowFinalizer::open(const std::string& raw_table_dir) {
 
 int64_t WindowFinalizer::legacy_covered() const {
   int64_t raw_seq = -1;
-  for (const auto& e : read_commit_log(lake_->table_dir())) {
+  for (const auto& e :
+       read_commit_log(*open_lake_storage(lake_->table_dir(), config_.lake.storage))) {
     if (auto it = e.meta.find("raw_seq"); it != e.meta.end())
       raw_seq = std::max<int64_t>(raw_seq, std::stoll(it->second));
   }
   if (raw_seq < 0) return kNoWatermark;
-  auto raw = read_commit_entry(raw_dir_, raw_seq);
+  auto raw = read_commit_entry(*raw_table_, raw_seq);
   if (!raw) return kNoWatermark;
   auto wm = raw->meta.find("watermark");
   return wm == raw->meta.end() ? kNoWatermark : std::stoll(wm->second);
@@ -84,7 +86,7 @@ void WindowFinalizer::take() {
 }
 
 void WindowFinalizer::read_raw_log() {
-  while (auto e = read_commit_entry(raw_dir_, raw_seq_ + 1)) {
+  while (auto e = read_commit_entry(*raw_table_, raw_seq_ + 1)) {
     raw_seq_ = e->seq;
     if (is_claim_entry(*e)) {
       std::map<std::string, std::string> owners;
@@ -159,7 +161,7 @@ int64_t WindowFinalizer::run(int64_t processing_time_us) {
 
   // The committed rows of the windows closing now, as of the log entries read.
   const int64_t from = covered_ == kNoWatermark ? kBeginning : shape_.rebuild_from(covered_);
-  RecordBatch rows = read_committed_rows(raw_dir_, raw_schema_, config_.schema.timestamp_field,
+  RecordBatch rows = read_committed_rows(*raw_table_, raw_schema_, config_.schema.timestamp_field,
                                          from, last_start + size, raw_seq_);
   const size_t n = rows.rows();
   std::vector<std::string> sig(n);

@@ -46,6 +46,10 @@
 
 namespace sluice {
 
+namespace storage {
+class Storage;
+}
+
 class WindowFinalizer {
  public:
   // The position of this stream in the window table is the table watermark
@@ -88,8 +92,8 @@ class WindowFinalizer {
   const PipelineConfig& config_;
   const OutputSchema& raw_schema_;
   std::string writer_id_;
-  WindowOperator shape_;  // verdict helpers and the output schema
-  std::string raw_dir_;
+  WindowOperator shape_;                         // verdict helpers and the output schema
+  std::unique_ptr<storage::Storage> raw_table_;  // local directory or s3://
   std::unique_ptr<LakeWriter> lake_;
   bool active_ = false;
   int64_t covered_;

@@ -12,7 +12,7 @@
 #include "batch/lake_table.h"
 #include "orch_test_util.h"
 #include "orchestrator/orchestrator.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 #include "storage/storage.h"
 
 namespace sluice {
@@ -22,13 +22,16 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   j["seq"] = entry.seq;
   j["timestamp_ms"] = entry.timestamp_ms;
   j["writer_id"] = entry.writer_id;
+  if (!entry.nonce.empty()) j["nonce"] = entry.nonce;
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : entry.files) {
-    files.push_back({{"path", f.path},
-                     {"rows", f.rows},
-                     {"bytes", f.bytes},
-                     {"partition", f.partition},
-                     {"staging", f.staging}});
+    nlohmann::json file = {{"path", f.path},
+                           {"rows", f.rows},
+                           {"bytes", f.bytes},
+                           {"partition", f.partition},
+                           {"staging", f.staging}};
+    if (!f.slice.empty()) file["slice"] = f.slice;
+    files.push_back(std::move(file));
   }
   j["files"] = std::move(files);
   j["start_offsets"] = entry.start_offsets;
@@ -45,6 +48,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
     e.seq = j.at("seq").get<int64_t>();
     e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
     e.writer_id = j.at("writer_id").get<std::string>();
+    e.nonce = j.value("nonce", std::string());
     for (const auto& f : j.at("files")) {
       LakeCommitEntry::File file;
       file.path = f.at("path").get<std::string>();
@@ -52,6 +56,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
       file.bytes = f.at("bytes").get<int64_t>();
       file.partition = f.value("partition", std::string());
       file.staging = f.value("staging", std::string());
+      file.slice = f.value("slice", std::string());
       e.files.push_back(std::move(file));
     }
     e.start_offsets = j.at("start_offsets").get<SourceOffsets>();

@@ -28,12 +28,16 @@ struct LakeCommitEntry {
   int64_t seq = 0;
   int64_t timestamp_ms = 0;
   std::string writer_id;
+  // Set by the committer: with writer_id and timestamp_ms it makes the
+  // entry's bytes unique to one publish attempt ("" in older entries).
+  std::string nonce;
   struct File {
     std::string path;  // relative to the table dir
     int64_t rows = 0;
     int64_t bytes = 0;
     std::string partition;  // "year=2024/month=03", "" when unpartitioned
     std::string staging;    // where it was staged, relative to the table dir
+    std::string slice;      // batch outputs: the day ("YYYY-MM-DD") it belongs to
   };
   std::vector<File> files;
   SourceOffsets start_offsets;  // positions this commit's data starts from

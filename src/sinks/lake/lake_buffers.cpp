@@ -303,7 +303,7 @@ LakeWriter::PendingFile& LakeWriter::file_for(size_t partition) {
   file->partition_path = p.path;
   file->number = next_file_++;
   file->staging = staging_rel(file->number);
-  file->staged = std::make_shared<StagedFile>(table_dir_ + "/" + file->staging);
+  file->staged = std::make_shared<StagedFile>(local_staging_path(file->staging));
   file->last_used = ++use_clock_;
   PendingFile* raw = file.get();
   files_.push_back(std::move(file));
@@ -361,7 +361,7 @@ void LakeWriter::remove_files() {
   buffered_rows_ = 0;
   for (auto& f : files) pool_->cancel(*f->staged);
   pool_->clear_failure();
-  for (auto& f : files) remove_staged_file(table_dir_ + "/" + f->staging);
+  for (auto& f : files) remove_staged_file(f->staged->path());
 }
 
 void LakeWriter::discard_buffer() {

@@ -4,13 +4,15 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
 #include "core/time.h"
+#include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
-#include "sinks/lake/lake_writer.h"
+#include "storage/fs_util.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -29,22 +31,32 @@ bool partition_may_hold(const std::string& partition, int64_t min_ts, int64_t ma
 
 }  // namespace
 
-RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema& schema,
+RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& schema,
                                 const std::string& timestamp_column, int64_t min_ts, int64_t max_ts,
                                 int64_t max_seq) {
   RecordBatch out(schema);
   std::string files;
-  auto entries = read_commit_log(table_dir);
+  auto entries = read_commit_log(table);
   std::set<std::string> removed;
   for (const auto& entry : entries) {
     if (entry.seq <= max_seq) removed.insert(entry.removed.begin(), entry.removed.end());
   }
+  std::optional<lakefs::ScratchDir> scratch;  // remote files, downloaded for this read
+  size_t downloaded = 0;
   for (const auto& entry : entries) {
     if (entry.seq > max_seq) continue;
     for (const auto& f : entry.files) {
       if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts, max_ts)) continue;
+      std::string path;
+      if (auto local = table.local_path(f.path)) {
+        path = *local;
+      } else {
+        if (!scratch) scratch.emplace("sluice-rebuild");
+        path = fmt::format("{}/{}.parquet", scratch->path(), downloaded++);
+        table.get_to_file(f.path, path);
+      }
       if (!files.empty()) files += ",";
-      files += sql_quote(table_dir + "/" + f.path);
+      files += sql_quote(path);
     }
   }
   if (files.empty()) return out;
@@ -100,19 +112,17 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
   return out;
 }
 
-int rollback_commits_after(const std::string& table_dir, const std::string& key, int64_t limit) {
-  auto entries = read_commit_log(table_dir);
+int rollback_commits_after(storage::Storage& table, const std::string& key, int64_t limit) {
+  auto entries = read_commit_log(table);
   int removed = 0;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     auto m = it->meta.find(key);
     if (m == it->meta.end() || std::stoll(m->second) <= limit) break;
-    std::error_code ec;
     for (const auto& f : it->files) {
-      std::filesystem::remove(table_dir + "/" + f.path, ec);
-      if (!f.staging.empty()) std::filesystem::remove(table_dir + "/" + f.staging, ec);
+      table.remove(f.path);
+      if (!f.staging.empty()) table.remove(f.staging);
     }
-    std::filesystem::remove(fmt::format("{}/_sluice_log/{:020d}.json", table_dir, it->seq), ec);
-    if (ec) throw RuntimeError("lake rollback: " + ec.message());
+    table.remove(std::string(kLakeLogDir) + "/" + commit_log_name(it->seq));
     ++removed;
   }
   return removed;
