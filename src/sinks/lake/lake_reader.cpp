@@ -18,31 +18,35 @@ namespace sluice {
 
 namespace {
 
-// Hour partitions end at hour start + 1 h; other layouts are always read.
-bool partition_may_hold(const std::string& partition, int64_t min_ts) {
+// Hour partitions hold [hour start, + 1 h); other layouts are always read.
+bool partition_may_hold(const std::string& partition, int64_t min_ts, int64_t max_ts) {
   int y = 0, mo = 0, d = 0, h = 0;
   if (std::sscanf(partition.c_str(), "year=%d/month=%d/day=%d/hour=%d", &y, &mo, &d, &h) != 4)
     return true;
   int64_t start =
       (days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600) *
       1000000LL;
-  return start + 3600LL * 1000000 > min_ts;
+  return start + 3600LL * 1000000 > min_ts && start < max_ts;
 }
 
 }  // namespace
 
 RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& schema,
-                                const std::string& timestamp_column, int64_t min_ts) {
+                                const std::string& timestamp_column, int64_t min_ts, int64_t max_ts,
+                                int64_t max_seq) {
   RecordBatch out(schema);
   std::string files;
   auto entries = read_commit_log(table);
   std::set<std::string> removed;
-  for (const auto& entry : entries) removed.insert(entry.removed.begin(), entry.removed.end());
+  for (const auto& entry : entries) {
+    if (entry.seq <= max_seq) removed.insert(entry.removed.begin(), entry.removed.end());
+  }
   std::optional<lakefs::ScratchDir> scratch;  // remote files, downloaded for this read
   size_t downloaded = 0;
   for (const auto& entry : entries) {
+    if (entry.seq > max_seq) continue;
     for (const auto& f : entry.files) {
-      if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts)) continue;
+      if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts, max_ts)) continue;
       std::string path;
       if (auto local = table.local_path(f.path)) {
         path = *local;
@@ -58,9 +62,10 @@ RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& sch
   if (files.empty()) return out;
   std::string cols;
   for (const auto& c : schema) cols += (cols.empty() ? "\"" : ", \"") + c.name + "\"";
-  std::string sql =
-      fmt::format("SELECT {} FROM read_parquet([{}]) WHERE epoch_us(\"{}\") >= {}::BIGINT", cols,
-                  files, timestamp_column, min_ts);
+  std::string sql = fmt::format(
+      "SELECT {} FROM read_parquet([{}]) WHERE epoch_us(\"{}\") >= {}::BIGINT AND "
+      "epoch_us(\"{}\") < {}::BIGINT",
+      cols, files, timestamp_column, min_ts, timestamp_column, max_ts);
   DuckDb db(0);  // DuckDB's default thread count
   DuckResult res;
   try {

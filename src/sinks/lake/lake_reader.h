@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "core/batch.h"
@@ -18,11 +19,15 @@ namespace storage {
 class Storage;
 }
 
-// Rows of `table` whose `timestamp_column` is >= min_ts (UTC micros), in
-// the columns of `schema` (the table's schema, without partition columns).
-// Files in partitions that end before min_ts (hourly partitions) are skipped.
+// Rows of `table` whose `timestamp_column` is >= min_ts and < max_ts (UTC
+// micros), in the columns of `schema` (the table's schema, without partition
+// columns), from the commits up to seq `max_seq`. Files in partitions that
+// end before min_ts or start at or after max_ts (hourly partitions) are
+// skipped.
 RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& schema,
-                                const std::string& timestamp_column, int64_t min_ts);
+                                const std::string& timestamp_column, int64_t min_ts,
+                                int64_t max_ts = std::numeric_limits<int64_t>::max(),
+                                int64_t max_seq = std::numeric_limits<int64_t>::max());
 
 // Removes the newest commits of `table` whose meta[key] is greater than
 // `limit` (their files, then their log entries, newest first). Used to roll
