@@ -26,6 +26,7 @@ struct RawEntry {
   };
   std::vector<File> files;
   std::vector<std::string> removed;
+  bool compaction = false;  // rewrites files, changes no row
 };
 
 std::vector<RawEntry> read_raw_log(const std::string& table_dir) {
@@ -54,6 +55,7 @@ std::vector<RawEntry> read_raw_log(const std::string& table_dir) {
         e.files.push_back(std::move(file));
       }
       if (j.contains("removed")) e.removed = j.at("removed").get<std::vector<std::string>>();
+      e.compaction = j.value("kind", std::string()) == kCompactionKind;
       out.push_back(std::move(e));
     } catch (const nlohmann::json::exception& ex) {
       throw RuntimeError("lake: malformed commit log entry " + path + ": " + ex.what());
@@ -91,12 +93,12 @@ LiveTable read_live_table(const std::string& table_dir) {
     for (const std::string& path : e.removed) {
       auto it = live.find(path);
       if (it == live.end()) continue;
-      if (it->second.day) t.day_changed_seq[*it->second.day] = e.seq;
+      if (it->second.day && !e.compaction) t.day_changed_seq[*it->second.day] = e.seq;
       live.erase(it);
     }
     for (const RawEntry::File& f : e.files) {
       live[f.path] = LiveFile{f.path, f.rows, f.partition, f.day, e.seq};
-      if (f.day) t.day_changed_seq[*f.day] = e.seq;
+      if (f.day && !e.compaction) t.day_changed_seq[*f.day] = e.seq;
     }
     t.last_seq = e.seq;
   }

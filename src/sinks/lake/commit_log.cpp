@@ -22,6 +22,7 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   j["seq"] = entry.seq;
   j["timestamp_ms"] = entry.timestamp_ms;
   j["writer_id"] = entry.writer_id;
+  if (!entry.kind.empty()) j["kind"] = entry.kind;
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : entry.files) {
     files.push_back({{"path", f.path},
@@ -29,6 +30,7 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
                      {"bytes", f.bytes},
                      {"partition", f.partition},
                      {"staging", f.staging}});
+    if (!f.slice.empty()) files.back()["slice"] = f.slice;
   }
   j["files"] = std::move(files);
   j["start_offsets"] = entry.start_offsets;
@@ -45,6 +47,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
     e.seq = j.at("seq").get<int64_t>();
     e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
     e.writer_id = j.at("writer_id").get<std::string>();
+    e.kind = j.value("kind", std::string());
     for (const auto& f : j.at("files")) {
       LakeCommitEntry::File file;
       file.path = f.at("path").get<std::string>();
@@ -52,6 +55,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
       file.bytes = f.at("bytes").get<int64_t>();
       file.partition = f.value("partition", std::string());
       file.staging = f.value("staging", std::string());
+      file.slice = f.value("slice", std::string());
       e.files.push_back(std::move(file));
     }
     e.start_offsets = j.at("start_offsets").get<SourceOffsets>();
@@ -151,6 +155,20 @@ void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string
     throw RuntimeError(
         fmt::format("lake: malformed claim in log entry {}: {}", entry.seq, ex.what()));
   }
+}
+
+bool is_compaction_entry(const LakeCommitEntry& entry) {
+  return entry.kind == kCompactionKind;
+}
+
+std::map<std::string, LakeCommitEntry::File> live_files(
+    const std::vector<LakeCommitEntry>& entries) {
+  std::map<std::string, LakeCommitEntry::File> live;
+  for (const LakeCommitEntry& e : entries) {
+    for (const std::string& path : e.removed) live.erase(path);
+    for (const LakeCommitEntry::File& f : e.files) live[f.path] = f;
+  }
+  return live;
 }
 
 }  // namespace sluice

@@ -98,9 +98,22 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
 int rollback_commits_after(const std::string& table_dir, const std::string& key, int64_t limit) {
   auto entries = read_commit_log(table_dir);
   int removed = 0;
+  std::set<std::string> compacted;  // files merged by compactions newer than the kept commits
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (is_compaction_entry(*it)) {
+      compacted.insert(it->removed.begin(), it->removed.end());
+      continue;  // kept: it changes no row
+    }
     auto m = it->meta.find(key);
     if (m == it->meta.end() || std::stoll(m->second) <= limit) break;
+    for (const auto& f : it->files) {
+      if (compacted.count(f.path)) {
+        throw RuntimeError(fmt::format(
+            "lake rollback: commit {} of {} must be rolled back but a later compaction merged "
+            "its file {}; compact only closed partitions (--closed-after) of derived tables",
+            it->seq, table_dir, f.path));
+      }
+    }
     std::error_code ec;
     for (const auto& f : it->files) {
       std::filesystem::remove(table_dir + "/" + f.path, ec);

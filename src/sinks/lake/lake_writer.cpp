@@ -100,7 +100,7 @@ LakeState LakeWriter::open() {
   for (const LakeCommitEntry& e : entries) {
     for (const auto& [stream, offset] : e.end_offsets) committed_[stream] = offset;
     apply_claim(e, owners_);
-    if (is_claim_entry(e)) continue;
+    if (is_claim_entry(e) || is_compaction_entry(e)) continue;
     last_data = &e;
     if (e.writer_id == writer_id_) last_mine = &e;
   }
@@ -122,6 +122,8 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
   // Roll forward: committed entries whose files were not all moved in place.
   std::set<std::string> referenced_staging;
   std::set<std::string> logged_files;
+  std::set<std::string> removed;  // by a later compaction or batch replace
+  for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
   for (const LakeCommitEntry& e : entries) {
     for (const auto& f : e.files) {
       logged_files.insert(f.path);
@@ -130,6 +132,10 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
       if (lakefs::exists(final_path) || f.staging.empty()) continue;
       std::string staging_path = table_dir_ + "/" + f.staging;
       if (!lakefs::exists(staging_path)) continue;  // verify_table reports it
+      if (removed.count(f.path)) {
+        lakefs::remove_file(staging_path);
+        continue;
+      }
       std::string dir = lakefs::parent_dir(final_path);
       make_partition_dir(dir);
       // Another process may finish the same rename concurrently: ENOENT is fine.
@@ -137,6 +143,9 @@ void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
       lakefs::fsync_path(dir);
     }
   }
+  // Finish the deletions of removed files (a compaction killed after its
+  // commit point): a plain glob must not see them next to their merge.
+  for (const std::string& path : removed) lakefs::remove_file(table_dir_ + "/" + path);
   // Roll back: this writer's staging files and tmp log entries that no
   // published entry references.
   const std::string prefix = file_id_ + "-";
