@@ -267,17 +267,46 @@ TEST(LakeCompact, LeavesOpenPartitionsAlone) {
   EXPECT_EQ(read_commit_log(table).size(), 4u);
 }
 
+// A compaction's (or vacuum's) recover() may move a writer's staged files
+// between the writer's publish and its own moves: the writer's finish()
+// still succeeds.
+TEST(LakeCompact, FinishAfterAnotherProcessRecoveredTheEntry) {
+  TempDir dir;
+  storage::LocalStorage table(dir.path() + "/t");
+  LakeCommitter writer(table, "w1");
+  writer.recover();
+  const std::string local = dir.path() + "/f.parquet";
+  std::ofstream(local) << "bytes";
+  LakeCommitEntry e;
+  LakeCommitEntry::File f;
+  f.partition = "p=1";
+  f.rows = 1;
+  f.staging = writer.stage(local, false);
+  e.files.push_back(f);
+  e = writer.publish(e, nullptr);
+  LakeCommitter other(table, "compact-test");
+  other.recover();
+  ASSERT_TRUE(table.head(e.files[0].path)) << "recover did not move the staged file";
+  EXPECT_NO_THROW(writer.finish(e));
+  EXPECT_TRUE(table.head(e.files[0].path));
+}
+
 class LakeCompactCrash : public ::testing::TestWithParam<Where> {};
 
 // SIGKILL at every step of a compaction, then a rerun: the table through the
 // log is the original, a glob shows no row twice, vacuum leaves nothing.
 TEST_P(LakeCompactCrash, SigkillAtEveryStepThenRerun) {
   TempDir dir;
-  const std::string source = write_small_files(dir.path() + "/source", 6);
+  const std::string source = write_small_files(dir.path() + "/source", 4);
   storage::LocalStorage source_table(source);
   const Content original = through_log(source_table);
   int round = 0;
-  for (const char* step : {"recovered", "staged-1", "staged", "published", "moved", "removed-1"}) {
+  // Every step on a local table; on S3 (slower per request) the steps
+  // around the commit point.
+  std::vector<std::string> steps = {"recovered", "staged-1", "staged",
+                                    "published", "moved",    "removed-1"};
+  if (GetParam() == Where::kS3) steps = {"staged-1", "published", "moved"};
+  for (const std::string& step : steps) {
     SCOPED_TRACE(step);
     Target t = make_target(GetParam(), dir.path(), "t" + std::to_string(round++));
     if (GetParam() == Where::kLocal) {
@@ -288,8 +317,7 @@ TEST_P(LakeCompactCrash, SigkillAtEveryStepThenRerun) {
     const size_t entries_before = read_commit_log(*t.storage).size();
     int status = run_sluice(compact_args(t.location), step);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-    const bool published = std::string(step) == "published" || std::string(step) == "moved" ||
-                           std::string(step) == "removed-1";
+    const bool published = step == "published" || step == "moved" || step == "removed-1";
     EXPECT_EQ(read_commit_log(*t.storage).size(), entries_before + (published ? 1 : 0));
     if (!published) expect_same_rows(through_glob(*t.storage), original, "glob after the kill");
     ASSERT_TRUE(exited_ok(run_sluice(compact_args(t.location))));
@@ -304,7 +332,7 @@ TEST_P(LakeCompactCrash, SigkillAtEveryStepThenRerun) {
 
 TEST_P(LakeCompactCrash, SigkillAtRandomMomentsThenRerun) {
   TempDir dir;
-  const std::string source = write_small_files(dir.path() + "/source", 6);
+  const std::string source = write_small_files(dir.path() + "/source", 4);
   storage::LocalStorage source_table(source);
   const Content original = through_log(source_table);
   Target t = make_target(GetParam(), dir.path(), "random");
@@ -314,7 +342,7 @@ TEST_P(LakeCompactCrash, SigkillAtRandomMomentsThenRerun) {
     replay_table(source, *t.storage);
   }
   std::mt19937 rng(7);
-  for (int kill = 0; kill < 4; ++kill) {
+  for (int kill = 0; kill < (GetParam() == Where::kS3 ? 2 : 4); ++kill) {
     run_sluice(compact_args(t.location), "", static_cast<int64_t>(rng() % 400));
     // Whatever the moment, the live files of the log hold every row once.
     int64_t rows = 0;
@@ -369,7 +397,7 @@ TEST(LakeCompact, WhileSluiceRunWrites) {
   const std::string table = lake + "/clickstream";
   int64_t events = 0;
   int compactions = 0;
-  for (int round = 0; round < 12; ++round) {
+  for (int round = 0; round < 8; ++round) {
     std::string chunk;
     for (int i = 0; i < 60; ++i, ++events) {
       chunk += "{\"session_id\":\"s" + std::to_string(events % 11) +

@@ -112,7 +112,14 @@ LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& 
 
 void LakeCommitter::finish(const LakeCommitEntry& entry) {
   for (const auto& f : entry.files) {
-    if (!f.staging.empty()) table_.move(f.staging, f.path);
+    if (f.staging.empty()) continue;
+    try {
+      table_.move(f.staging, f.path);
+    } catch (const storage::StorageError& ex) {
+      // Another process's recover() (a compaction, a vacuum, a restarted
+      // writer) finished this move meanwhile.
+      if (ex.kind() != storage::StorageErrorKind::kNotFound || !table_.head(f.path)) throw;
+    }
   }
   for (const std::string& path : entry.removed) table_.remove(path);
 }
