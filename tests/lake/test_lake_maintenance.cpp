@@ -506,6 +506,31 @@ TEST(LakeVacuum, DeletesOnlyUnreferencedFilesOlderThanTheRetention) {
   expect_same_rows(through_log(table), content, "after vacuum");
 }
 
+TEST(LakeVacuum, ShortRetentionNeedsForceAndSizesParse) {
+  TempDir dir;
+  const std::string table_dir = write_small_files(dir.path(), 1);
+  std::ofstream(table_dir + "/_sluice_staging/dead-1-0.parquet") << "x";
+  int status = run_sluice({"lake", "vacuum", table_dir, "--retain", "10m"});
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  EXPECT_TRUE(fs::exists(table_dir + "/_sluice_staging/dead-1-0.parquet"));
+  EXPECT_TRUE(exited_ok(
+      run_sluice({"lake", "vacuum", "events", "--lake", dir.path(), "--retain", "0s", "--force"})));
+  EXPECT_FALSE(fs::exists(table_dir + "/_sluice_staging/dead-1-0.parquet"));
+  status = run_sluice({"lake", "compact", table_dir, "--target-size", "12 parsecs"});
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+
+  EXPECT_EQ(parse_byte_size("128MB"), 128LL << 20);
+  EXPECT_EQ(parse_byte_size("64mib"), 64LL << 20);
+  EXPECT_EQ(parse_byte_size("2G"), 2LL << 30);
+  EXPECT_EQ(parse_byte_size("4096"), 4096);
+  EXPECT_EQ(parse_byte_size("1TB"), std::nullopt);
+  EXPECT_EQ(parse_byte_size("MB"), std::nullopt);
+  EXPECT_EQ(parse_duration_ms("7d"), 7LL * 86400 * 1000);
+  EXPECT_EQ(parse_duration_ms("250ms"), 250);
+  EXPECT_EQ(parse_duration_ms("0s"), 0);
+  EXPECT_EQ(parse_duration_ms("1w"), std::nullopt);
+}
+
 // On RGW: a compaction killed after staging leaves staged objects, a writer
 // left a multipart upload: vacuum keeps both within the retention and
 // removes them (aborting the upload) past it.
