@@ -42,8 +42,10 @@ int64_t LiveTable::rows() const {
 namespace {
 
 // Applies one entry to the live files (path -> file).
+// A compaction rewrites files without changing a row: it moves no day.
 void apply_entry(const LakeCommitEntry& e, std::map<std::string, LiveFile>& live,
                  std::map<Day, int64_t>* day_changed_seq) {
+  if (is_compaction_entry(e)) day_changed_seq = nullptr;
   for (const std::string& path : e.removed) {
     auto it = live.find(path);
     if (it == live.end()) continue;

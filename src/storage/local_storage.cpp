@@ -50,6 +50,10 @@ std::string random_suffix() {
   return fmt::format("{:x}-{:x}-{:x}", ::getpid(), counter.fetch_add(1), rng() & 0xffffffff);
 }
 
+int64_t mtime_ms(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
 void walk(const std::string& root, const std::string& rel, std::vector<std::string>& out) {
   const std::string dir = rel.empty() ? root : root + "/" + rel;
   std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
@@ -215,7 +219,7 @@ std::optional<ObjectInfo> LocalStorage::head(const std::string& key) {
     fail_errno("cannot stat", path);
   }
   if (!S_ISREG(st.st_mode)) return std::nullopt;
-  return ObjectInfo{key, static_cast<int64_t>(st.st_size), {}};
+  return ObjectInfo{key, static_cast<int64_t>(st.st_size), {}, mtime_ms(st)};
 }
 
 ListPage LocalStorage::list(const std::string& prefix, const std::string& token) {
@@ -235,7 +239,7 @@ ListPage LocalStorage::list(const std::string& prefix, const std::string& token)
     }
     struct stat st;
     if (::stat((root_ + "/" + *it).c_str(), &st) != 0) continue;  // raced away
-    page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}});
+    page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}, mtime_ms(st)});
   }
   return page;
 }

@@ -23,6 +23,7 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   j["timestamp_ms"] = entry.timestamp_ms;
   j["writer_id"] = entry.writer_id;
   if (!entry.nonce.empty()) j["nonce"] = entry.nonce;
+  if (!entry.kind.empty()) j["kind"] = entry.kind;
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : entry.files) {
     nlohmann::json file = {{"path", f.path},
@@ -49,6 +50,7 @@ LakeCommitEntry commit_entry_from_json(const std::string& text) {
     e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
     e.writer_id = j.at("writer_id").get<std::string>();
     e.nonce = j.value("nonce", std::string());
+    e.kind = j.value("kind", std::string());
     for (const auto& f : j.at("files")) {
       LakeCommitEntry::File file;
       file.path = f.at("path").get<std::string>();
@@ -156,6 +158,20 @@ void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string
     throw RuntimeError(
         fmt::format("lake: malformed claim in log entry {}: {}", entry.seq, ex.what()));
   }
+}
+
+bool is_compaction_entry(const LakeCommitEntry& entry) {
+  return entry.kind == kCompactionKind;
+}
+
+std::map<std::string, LakeCommitEntry::File> live_files(
+    const std::vector<LakeCommitEntry>& entries) {
+  std::map<std::string, LakeCommitEntry::File> live;
+  for (const LakeCommitEntry& e : entries) {
+    for (const std::string& path : e.removed) live.erase(path);
+    for (const LakeCommitEntry::File& f : e.files) live[f.path] = f;
+  }
+  return live;
 }
 
 }  // namespace sluice

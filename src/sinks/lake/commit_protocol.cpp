@@ -172,7 +172,8 @@ void LakeCommitter::finish(const LakeCommitEntry& entry) {
     try {
       table_.move(f.staging, f.path);
     } catch (const storage::StorageError& ex) {
-      // Another process' recover() moved it meanwhile.
+      // Another process's recover() (a compaction, a vacuum, a restarted
+      // writer) finished this move meanwhile.
       if (ex.kind() != storage::StorageErrorKind::kNotFound || !table_.head(f.path)) throw;
     }
   }

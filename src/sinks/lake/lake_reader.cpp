@@ -115,9 +115,22 @@ RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& sch
 int rollback_commits_after(storage::Storage& table, const std::string& key, int64_t limit) {
   auto entries = read_commit_log(table);
   int removed = 0;
+  std::set<std::string> compacted;  // files merged by compactions newer than the kept commits
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (is_compaction_entry(*it)) {
+      compacted.insert(it->removed.begin(), it->removed.end());
+      continue;  // kept: it changes no row
+    }
     auto m = it->meta.find(key);
     if (m == it->meta.end() || std::stoll(m->second) <= limit) break;
+    for (const auto& f : it->files) {
+      if (compacted.count(f.path)) {
+        throw RuntimeError(fmt::format(
+            "lake rollback: commit {} of {} must be rolled back but a later compaction merged "
+            "its file {}; compact only closed partitions (--closed-after) of derived tables",
+            it->seq, table.url(), f.path));
+      }
+    }
     for (const auto& f : it->files) {
       table.remove(f.path);
       if (!f.staging.empty()) table.remove(f.staging);

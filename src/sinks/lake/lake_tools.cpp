@@ -181,9 +181,12 @@ int lake_ls(const std::string& table_dir, std::ostream& out) {
 
 int lake_log(const std::string& table_dir, std::ostream& out) {
   for (const LakeCommitEntry& e : read_commit_log(*open_table(table_dir))) {
-    out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}\n", e.seq,
+    out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}", e.seq,
                        format_iso8601(e.timestamp_ms * 1000), e.writer_id, e.files.size(), e.rows(),
                        format_offsets(e.end_offsets));
+    if (!e.kind.empty()) out << " kind=" << e.kind;
+    if (!e.removed.empty()) out << " removed=" << e.removed.size();
+    out << "\n";
   }
   return kExitOk;
 }

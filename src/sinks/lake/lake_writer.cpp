@@ -106,7 +106,7 @@ LakeState LakeWriter::open() {
   const LakeCommitEntry* last_data = nullptr;  // claims carry no state meta
   for (const LakeCommitEntry& e : entries) {
     apply_entry(e);
-    if (is_claim_entry(e)) continue;
+    if (is_claim_entry(e) || is_compaction_entry(e)) continue;
     last_data = &e;
     if (e.writer_id == writer_id_) last_mine = &e;
   }
