@@ -66,7 +66,7 @@ void LakeWriter::append(std::shared_ptr<const RecordBatch> batch) {
 }
 
 void LakeWriter::check_encoders() {
-  std::string failure = pool_->failure();
+  std::string failure = pool_->failure(*client_);
   if (!failure.empty()) throw RuntimeError("parquet: encoding failed: " + failure);
 }
 
@@ -76,7 +76,11 @@ size_t LakeWriter::partition_buffer_bytes(const std::string& partition) const {
 }
 
 size_t LakeWriter::queued_bytes() const {
-  return pool_->queued_bytes();
+  return pool_->queued_bytes(*client_);
+}
+
+size_t LakeWriter::peak_queued_bytes() const {
+  return pool_->peak_queued_bytes(*client_);
 }
 
 size_t LakeWriter::partition_for_row(const RecordBatch& batch, size_t row) {
@@ -121,7 +125,8 @@ void LakeWriter::buffer_rows(const RecordBatch& batch,
       // The whole batch is one partition: buffer it as it is.
       p.pieces.push_back(RowRange{shared, 0, rows});
       p.tail.reset();
-      const size_t bytes = batch.byte_size();
+      // Held as a whole while any of its rows wait: its allocation counts.
+      const size_t bytes = batch.capacity_bytes();
       p.rows += rows;
       p.bytes += bytes;
       buffer_bytes_ += bytes;
@@ -156,9 +161,10 @@ void LakeWriter::gather_into(Partition& p, const RecordBatch& batch, const uint3
     p.tail = std::make_shared<RecordBatch>(schema_);
     p.pieces.push_back(RowRange{p.tail, 0, 0});
   }
-  const size_t before = p.tail->byte_size();
+  // What the buffer really holds: the columns' capacity, not their size.
+  const size_t before = p.tail->capacity_bytes();
   p.tail->append_rows(batch, rows, n);
-  const size_t bytes = p.tail->byte_size() - before;
+  const size_t bytes = p.tail->capacity_bytes() - before;
   p.pieces.back().end = p.tail->rows();
   p.rows += n;
   p.bytes += bytes;
@@ -219,8 +225,10 @@ void LakeWriter::flush_full(const std::vector<uint32_t>& touched) {
     if (partitions_[largest].rows == 0) break;
     flush_all(largest);
   }
-  // Back-pressure: the encoders are at most max_queued_bytes behind.
-  pool_->wait_queued_at_most(at_least_one(config_.max_queued_bytes));
+  peak_buffer_bytes_ = std::max(peak_buffer_bytes_, buffer_bytes_);
+  // append() returns with at most max_queued_bytes queued (even when one
+  // row group alone is larger).
+  pool_->wait_for_room(*client_, 0, at_least_one(config_.max_queued_bytes));
 }
 
 void LakeWriter::flush_all(size_t partition) {
@@ -268,6 +276,9 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
     buffer_bytes_ -= p.bytes;  // rounding of the estimate
     p.bytes = 0;
   }
+  // Back-pressure: the encoders are at most max_queued_bytes behind (a row
+  // group larger than that waits for an empty queue and goes alone).
+  pool_->wait_for_room(*client_, bytes, at_least_one(config_.max_queued_bytes));
   pool_->write(file.staged, std::move(job), bytes);
   file.rows += static_cast<int64_t>(n);
   file.bytes += bytes;
@@ -303,7 +314,7 @@ LakeWriter::PendingFile& LakeWriter::file_for(size_t partition) {
   file->partition_path = p.path;
   file->number = next_file_++;
   file->staging = staging_rel(file->number);
-  file->staged = std::make_shared<StagedFile>(table_dir_ + "/" + file->staging);
+  file->staged = std::make_shared<StagedFile>(table_dir_ + "/" + file->staging, client_);
   file->last_used = ++use_clock_;
   PendingFile* raw = file.get();
   files_.push_back(std::move(file));
@@ -360,7 +371,7 @@ void LakeWriter::remove_files() {
   rotated_files_ = 0;
   buffered_rows_ = 0;
   for (auto& f : files) pool_->cancel(*f->staged);
-  pool_->clear_failure();
+  pool_->clear_failure(*client_);
   for (auto& f : files) remove_staged_file(table_dir_ + "/" + f->staging);
 }
 

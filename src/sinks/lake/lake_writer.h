@@ -55,6 +55,7 @@
 
 namespace sluice {
 
+class EncoderClient;
 class EncoderPool;
 class Partitioner;
 class StagedFile;
@@ -115,6 +116,12 @@ class LakeWriter {
   size_t partition_buffer_bytes(const std::string& partition) const;
   // Bytes of row groups waiting for or in an encoder.
   size_t queued_bytes() const;
+  // The most buffer_bytes() held when an append() returned, and the most
+  // queued_bytes() ever, since construction: the caps' test hooks.
+  size_t peak_buffer_bytes() const { return peak_buffer_bytes_; }
+  size_t peak_queued_bytes() const;
+  // The encoder pool (shared by the process's writers; see encoder_pool.h).
+  const EncoderPool& encoder_pool() const { return *pool_; }
   // Files accepting rows now (at most max_open_files).
   size_t open_files() const { return accepting_count_; }
 
@@ -217,7 +224,8 @@ class LakeWriter {
   std::string staging_dir_;
 
   std::unique_ptr<Partitioner> partitioner_;
-  std::unique_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderClient> client_;              // this writer's side of pool_
   std::vector<std::unique_ptr<PendingFile>> files_;    // the pending commit's files
   std::vector<Partition> partitions_;                  // of the pending commit
   std::unordered_map<std::string, uint32_t> by_key_;   // Partitioner::key_of -> index
@@ -226,6 +234,7 @@ class LakeWriter {
   std::vector<uint32_t> counts_, order_;               // scratch of the gather pass
   std::string key_, path_;                             // scratch
   size_t buffer_bytes_ = 0;
+  size_t peak_buffer_bytes_ = 0;
   size_t accepting_count_ = 0;
   size_t files_per_partition_ = 1;
   size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit
