@@ -14,6 +14,9 @@ namespace sluice {
 
 namespace {
 
+// Rows of a partition buffer's largest chunk (see gather_into).
+constexpr size_t kChunkRows = 16384;
+
 size_t at_least_one(int64_t v) {
   return static_cast<size_t>(std::max<int64_t>(1, v));
 }
@@ -157,12 +160,21 @@ void LakeWriter::buffer_rows(const RecordBatch& batch,
 
 void LakeWriter::gather_into(Partition& p, const RecordBatch& batch, const uint32_t* rows,
                              size_t n) {
-  if (!p.tail) {
+  // Rows gather into chunks allocated once (a new chunk rather than a
+  // reallocation that copies everything buffered): each chunk as large as
+  // the rows already buffered (at least the rows at hand, at most
+  // kChunkRows), so a partition's chunks grow geometrically and a quiet
+  // partition stays small.
+  size_t before = 0;  // a new chunk counts whole: its reservation is held
+  if (!p.tail || p.tail->rows() + n > p.tail_capacity) {
     p.tail = std::make_shared<RecordBatch>(schema_);
+    p.tail_capacity = std::max(n, std::min(kChunkRows, std::max(p.rows, size_t{64})));
+    for (Column& c : p.tail->columns) c.reserve(p.tail_capacity);
     p.pieces.push_back(RowRange{p.tail, 0, 0});
+  } else {
+    // What the buffer really holds: the columns' capacity, not their size.
+    before = p.tail->capacity_bytes();
   }
-  // What the buffer really holds: the columns' capacity, not their size.
-  const size_t before = p.tail->capacity_bytes();
   p.tail->append_rows(batch, rows, n);
   const size_t bytes = p.tail->capacity_bytes() - before;
   p.pieces.back().end = p.tail->rows();

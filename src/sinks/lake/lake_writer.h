@@ -184,6 +184,7 @@ class LakeWriter {
     // The batch that gathers this partition's rows (the last piece's batch)
     // while no encoder job shares it; reset once a job takes its rows.
     std::shared_ptr<RecordBatch> tail;
+    size_t tail_capacity = 0;  // rows reserved in tail
     size_t rows = 0;
     size_t bytes = 0;
     std::vector<PendingFile*> files;  // accepting files of this partition
