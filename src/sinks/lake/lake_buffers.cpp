@@ -132,6 +132,7 @@ void LakeWriter::buffer_rows(const RecordBatch& batch,
       const size_t bytes = batch.capacity_bytes();
       p.rows += rows;
       p.bytes += bytes;
+      p.data_bytes += batch.byte_size();
       buffer_bytes_ += bytes;
     } else {
       order_.resize(rows);
@@ -166,6 +167,7 @@ void LakeWriter::gather_into(Partition& p, const RecordBatch& batch, const uint3
   // kChunkRows), so a partition's chunks grow geometrically and a quiet
   // partition stays small.
   size_t before = 0;  // a new chunk counts whole: its reservation is held
+  const size_t data_before = p.tail ? p.tail->byte_size() : 0;
   if (!p.tail || p.tail->rows() + n > p.tail_capacity) {
     p.tail = std::make_shared<RecordBatch>(schema_);
     p.tail_capacity = std::max(n, std::min(kChunkRows, std::max(p.rows, size_t{64})));
@@ -180,6 +182,7 @@ void LakeWriter::gather_into(Partition& p, const RecordBatch& batch, const uint3
   p.pieces.back().end = p.tail->rows();
   p.rows += n;
   p.bytes += bytes;
+  p.data_bytes += p.tail->byte_size() - (p.tail->rows() == n ? 0 : data_before);
   buffer_bytes_ += bytes;
 }
 
@@ -220,7 +223,8 @@ void LakeWriter::flush_full(const std::vector<uint32_t>& touched) {
       const size_t rows_limit = row_group_rows(p);
       if (p.rows >= rows_limit) {
         flush_rows(id, rows_limit);
-      } else if (p.bytes >= row_group_bytes(p)) {
+      } else if (p.bytes >= at_least_one(config_.max_partition_buffer_bytes) ||
+                 p.data_bytes >= row_group_bytes(p)) {
         flush_rows(id, p.rows);
       } else {
         break;
@@ -259,7 +263,9 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
   n = std::min(n, max_rows > static_cast<size_t>(file.rows)
                       ? max_rows - static_cast<size_t>(file.rows)
                       : size_t{1});
+  // Memory (allocated) for the caps, data (used) for the file's size.
   const size_t bytes = n == p.rows ? p.bytes : p.bytes * n / p.rows;
+  const size_t data = n == p.rows ? p.data_bytes : p.data_bytes * n / p.rows;
   std::vector<RowRange> job;
   size_t taken = 0;
   size_t pieces_used = 0;
@@ -281,19 +287,21 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
   p.pieces.erase(p.pieces.begin(), p.pieces.begin() + static_cast<std::ptrdiff_t>(pieces_used));
   p.rows -= n;
   p.bytes -= bytes;
+  p.data_bytes -= data;
   buffer_bytes_ -= bytes;
   if (p.rows == 0) {
     p.pieces.clear();
     p.tail.reset();
     buffer_bytes_ -= p.bytes;  // rounding of the estimate
     p.bytes = 0;
+    p.data_bytes = 0;
   }
   // Back-pressure: the encoders are at most max_queued_bytes behind (a row
   // group larger than that waits for an empty queue and goes alone).
   pool_->wait_for_room(*client_, bytes, at_least_one(config_.max_queued_bytes));
   pool_->write(file.staged, std::move(job), bytes);
   file.rows += static_cast<int64_t>(n);
-  file.bytes += bytes;
+  file.bytes += data;
   file.last_used = ++use_clock_;
   if (static_cast<size_t>(file.rows) >= max_rows ||
       file.bytes >= at_least_one(config_.rotate_max_bytes)) {

@@ -186,7 +186,8 @@ class LakeWriter {
     std::shared_ptr<RecordBatch> tail;
     size_t tail_capacity = 0;  // rows reserved in tail
     size_t rows = 0;
-    size_t bytes = 0;
+    size_t bytes = 0;                 // allocated bytes held (for the memory caps)
+    size_t data_bytes = 0;            // used bytes of the rows (for rotate.max_bytes)
     std::vector<PendingFile*> files;  // accepting files of this partition
   };
 
