@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "duck/chunk_batch.h"
 #include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
 #include "storage/fs_util.h"
@@ -73,41 +74,10 @@ RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& sch
   } catch (const RuntimeError& e) {
     throw RuntimeError(std::string("lake reader: ") + e.what());
   }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(*res.get())) {
-    idx_t n = duckdb_data_chunk_get_size(chunk);
-    for (size_t c = 0; c < schema.size(); ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      void* data = duckdb_vector_get_data(vec);
-      Column& col = out.columns[c];
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
-          col.push_null();
-          continue;
-        }
-        switch (schema[c].type) {
-          case ColumnType::kString: {
-            duckdb_string_t* s = static_cast<duckdb_string_t*>(data) + r;
-            col.push_string(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
-            break;
-          }
-          case ColumnType::kInt32:
-            col.push_int32(static_cast<int32_t*>(data)[r]);
-            break;
-          case ColumnType::kInt64:
-          case ColumnType::kTimestamp:
-            col.push_int64(static_cast<int64_t*>(data)[r]);
-            break;
-          case ColumnType::kDouble:
-            col.push_double(static_cast<double*>(data)[r]);
-            break;
-          case ColumnType::kBool:
-            col.push_bool(static_cast<bool*>(data)[r]);
-            break;
-        }
-      }
-    }
-    duckdb_destroy_data_chunk(&chunk);
+  try {
+    append_result(res.get(), out);
+  } catch (const RuntimeError& e) {
+    throw RuntimeError(std::string("lake reader: ") + e.what());
   }
   return out;
 }

@@ -57,8 +57,8 @@ LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
   committer_ = std::make_unique<LakeCommitter>(*table_, writer_id_);
   if (!table_->local_path(kLakeLogDir)) spool_dir_ = spool_dir_for(table_->url(), file_id_);
   partitioner_ = std::make_unique<Partitioner>(config_.partition_by, schema_, timestamp_column_);
-  pool_ = std::make_unique<EncoderPool>(
-      schema_, config_, static_cast<size_t>(std::max<int64_t>(0, config_.encoders)));
+  pool_ = EncoderPool::shared(static_cast<size_t>(std::max<int64_t>(0, config_.encoders)));
+  client_ = std::make_shared<EncoderClient>(schema_, config_);
   files_per_partition_ = pool_->threads();
 }
 

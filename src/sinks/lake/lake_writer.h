@@ -64,6 +64,7 @@ namespace sluice {
 namespace storage {
 class Storage;
 }
+class EncoderClient;
 class EncoderPool;
 class LakeCommitter;
 class Partitioner;
@@ -128,6 +129,12 @@ class LakeWriter {
   size_t partition_buffer_bytes(const std::string& partition) const;
   // Bytes of row groups waiting for or in an encoder.
   size_t queued_bytes() const;
+  // The most buffer_bytes() held when an append() returned, and the most
+  // queued_bytes() ever, since construction: the caps' test hooks.
+  size_t peak_buffer_bytes() const { return peak_buffer_bytes_; }
+  size_t peak_queued_bytes() const;
+  // The encoder pool (shared by the process's writers; see encoder_pool.h).
+  const EncoderPool& encoder_pool() const { return *pool_; }
   // Files accepting rows now (at most max_open_files).
   size_t open_files() const { return accepting_count_; }
 
@@ -193,8 +200,10 @@ class LakeWriter {
     // The batch that gathers this partition's rows (the last piece's batch)
     // while no encoder job shares it; reset once a job takes its rows.
     std::shared_ptr<RecordBatch> tail;
+    size_t tail_capacity = 0;  // rows reserved in tail
     size_t rows = 0;
-    size_t bytes = 0;
+    size_t bytes = 0;                 // allocated bytes held (for the memory caps)
+    size_t data_bytes = 0;            // used bytes of the rows (for rotate.max_bytes)
     std::vector<PendingFile*> files;  // accepting files of this partition
   };
 
@@ -233,7 +242,8 @@ class LakeWriter {
   std::string spool_dir_;  // S3 only: where the encoders write
 
   std::unique_ptr<Partitioner> partitioner_;
-  std::unique_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderClient> client_;              // this writer's side of pool_
   std::vector<std::unique_ptr<PendingFile>> files_;    // the pending commit's files
   std::vector<Partition> partitions_;                  // of the pending commit
   std::unordered_map<std::string, uint32_t> by_key_;   // Partitioner::key_of -> index
@@ -242,6 +252,7 @@ class LakeWriter {
   std::vector<uint32_t> counts_, order_;               // scratch of the gather pass
   std::string key_, path_;                             // scratch
   size_t buffer_bytes_ = 0;
+  size_t peak_buffer_bytes_ = 0;
   size_t accepting_count_ = 0;
   size_t files_per_partition_ = 1;
   size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit
