@@ -249,7 +249,7 @@ TEST(LakeCompact, MergesSmallFilesKeepingRowsTypesAndPositions) {
       << "merged files are far below the target";
   EXPECT_TRUE(verify_table(table_dir).ok);
   // The event-time rebuild reads the same rows.
-  EXPECT_EQ(read_committed_rows(table_dir, all_types_schema(), "ts", 0).rows(), 480u);
+  EXPECT_EQ(read_committed_rows(table, all_types_schema(), "ts", 0).rows(), 480u);
   // The writer's positions are unchanged, and it keeps committing (fence
   // and claims untouched by the compaction entry).
   LakeWriter w(lake_config(dir.path(), hourly_keys()), all_types_schema(), "ts", "w1");
