@@ -306,6 +306,7 @@ class JobRunner {
   void publish(DuckDb& db, const BatchJobConfig& job, const std::set<Day>& days,
                BatchJobReport& report) {
     TablePublisher publisher(report.output_dir, "batch-" + job.name);
+    publisher.set_on_step(options_.on_publish_step);
     publisher.open();
     const bool calendar =
         std::count(job.partition_by.begin(), job.partition_by.end(), "year") +

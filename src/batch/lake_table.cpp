@@ -180,6 +180,7 @@ int64_t TablePublisher::replace(const std::vector<StagedJobFile>& files, const s
     remove_staged();
     throw;
   }
+  if (on_step_) on_step_("staged");
 
   // The live files of the replaced days, as of the entry just below ours:
   // recomputed against every entry another writer publishes first.
@@ -206,8 +207,14 @@ int64_t TablePublisher::replace(const std::vector<StagedJobFile>& files, const s
     if (state == LakeCommitter::PublishState::kNotPublished) remove_staged();
     throw;
   }
+  if (on_step_) on_step_("published");
   // After the commit point: move the new files in place, then delete the old.
+  LakeCommitEntry removals;
+  removals.removed = std::move(entry.removed);
+  entry.removed.clear();
   committer_->finish(entry);
+  if (on_step_) on_step_("moved");
+  committer_->finish(removals);
   return entry.seq;
 }
 

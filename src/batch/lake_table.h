@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "batch/day.h"
+#include "core/kill_hook.h"
 
 namespace sluice {
 
@@ -102,6 +103,12 @@ class TablePublisher {
 
   const std::string& table_dir() const { return table_dir_; }
 
+  // Test hook: replace() calls it at "staged" (files staged, nothing
+  // published), "published" (entry in the log, nothing moved) and "moved"
+  // (new files in place, replaced files not yet deleted); `sluice batch`
+  // maps SLUICE_TEST_BATCH_KILL_AT onto it (kill_at_step_from_env).
+  void set_on_step(StepHook hook) { on_step_ = std::move(hook); }
+
  private:
   std::string table_dir_;
   std::string writer_id_;
@@ -110,6 +117,7 @@ class TablePublisher {
   std::unique_ptr<storage::Storage> table_;
   std::unique_ptr<LakeCommitter> committer_;
   std::string spool_dir_;  // s3:// only
+  StepHook on_step_;
 };
 
 }  // namespace sluice

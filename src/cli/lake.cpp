@@ -1,11 +1,10 @@
 // `sluice lake ls|log|verify|compact|vacuum TABLE`.
 #include <fmt/format.h>
 
-#include <csignal>
-#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/kill_hook.h"
 #include "core/time.h"
 #include "sinks/lake/lake_maintenance.h"
 #include "sinks/lake/lake_tools.h"
@@ -40,13 +39,7 @@ int compact(const LakeArgs& a) {
   o.target_bytes = *target;
   o.closed_after_ms = *closed;
   o.scratch_dir = a.scratch;
-  // Test hook for the crash tests: SIGKILL at the named step.
-  if (const char* kill_at = std::getenv("SLUICE_TEST_COMPACT_KILL_AT")) {
-    std::string at = kill_at;
-    o.on_step = [at](std::string_view step) {
-      if (step == at) std::raise(SIGKILL);
-    };
-  }
+  o.on_step = kill_at_step_from_env("SLUICE_TEST_COMPACT_KILL_AT");
   auto table = open_table(table_location(a));
   CompactReport r = compact_table(*table, o);
   if (r.seq == 0) {

@@ -21,11 +21,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/kill_hook.h"
 
 namespace sluice {
 
@@ -41,8 +42,8 @@ struct CompactOptions {
   std::string scratch_dir;
   // Test hook: called at each step ("recovered", "staged-1", "staged",
   // "published", "moved", "removed-1"); the CLI maps SLUICE_TEST_COMPACT_KILL_AT
-  // onto it to SIGKILL itself there.
-  std::function<void(std::string_view step)> on_step;
+  // onto it to SIGKILL itself there (kill_at_step_from_env, core/kill_hook.h).
+  StepHook on_step;
 };
 
 struct CompactReport {
