@@ -99,6 +99,7 @@ std::vector<std::string> files_in_log(const std::string& table) {
 // A plain glob: TABLE/**/*.parquet, skipping _ and . paths.
 std::vector<std::string> files_in_glob(const std::string& table) {
   std::vector<std::string> files;
+  if (!std::filesystem::exists(table)) return files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(table)) {
     const std::string rel = std::filesystem::relative(e.path(), table).string();
     bool hidden = false;
