@@ -155,7 +155,9 @@ TEST(BatchCli, SigkillDuringPublishThenRerunMatchesACleanRun) {
       SCOPED_TRACE(step + (replace ? " (replace)" : " (first run)"));
       const std::string lake = copy_base(step + (replace ? "-replace" : "-first"));
       const std::string extra = replace ? range : "";
-      if (replace) ASSERT_EQ(batch(lake, extra, ""), 0) << out;
+      if (replace) {
+        ASSERT_EQ(batch(lake, extra, ""), 0) << out;
+      }
       const std::string table = lake + "/user_daily";
       const std::vector<std::string> before = files_in_glob(table);
 
