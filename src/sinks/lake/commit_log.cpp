@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -42,27 +43,55 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   return j.dump(1) + "\n";
 }
 
+namespace {
+
+// A JSON integer that fits int64_t. nlohmann parses a larger literal, or one
+// with a fraction or exponent, as a double, and get<int64_t>() of a double
+// outside the range is undefined behaviour (found by fuzz_commit_log).
+int64_t integer_field(const nlohmann::json& v, const std::string& what) {
+  if (v.is_number_integer() &&
+      (!v.is_number_unsigned() ||
+       v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+    return v.get<int64_t>();
+  }
+  throw RuntimeError("lake: malformed commit log entry: " + what +
+                     " is not an integer: " + v.dump());
+}
+
+SourceOffsets offsets_field(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_object()) {
+    throw RuntimeError("lake: malformed commit log entry: " + what + " is not an object");
+  }
+  SourceOffsets out;
+  for (const auto& [stream, offset] : v.items()) {
+    out[stream] = integer_field(offset, what + "." + stream);
+  }
+  return out;
+}
+
+}  // namespace
+
 LakeCommitEntry commit_entry_from_json(const std::string& text) {
   try {
     nlohmann::json j = nlohmann::json::parse(text);
     LakeCommitEntry e;
-    e.seq = j.at("seq").get<int64_t>();
-    e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
+    e.seq = integer_field(j.at("seq"), "seq");
+    e.timestamp_ms = integer_field(j.at("timestamp_ms"), "timestamp_ms");
     e.writer_id = j.at("writer_id").get<std::string>();
     e.nonce = j.value("nonce", std::string());
     e.kind = j.value("kind", std::string());
     for (const auto& f : j.at("files")) {
       LakeCommitEntry::File file;
       file.path = f.at("path").get<std::string>();
-      file.rows = f.at("rows").get<int64_t>();
-      file.bytes = f.at("bytes").get<int64_t>();
+      file.rows = integer_field(f.at("rows"), "rows");
+      file.bytes = integer_field(f.at("bytes"), "bytes");
       file.partition = f.value("partition", std::string());
       file.staging = f.value("staging", std::string());
       file.slice = f.value("slice", std::string());
       e.files.push_back(std::move(file));
     }
-    e.start_offsets = j.at("start_offsets").get<SourceOffsets>();
-    e.end_offsets = j.at("end_offsets").get<SourceOffsets>();
+    e.start_offsets = offsets_field(j.at("start_offsets"), "start_offsets");
+    e.end_offsets = offsets_field(j.at("end_offsets"), "end_offsets");
     if (j.contains("meta")) e.meta = j.at("meta").get<std::map<std::string, std::string>>();
     if (j.contains("removed")) e.removed = j.at("removed").get<std::vector<std::string>>();
     return e;
