@@ -17,13 +17,6 @@
 
 namespace sluice::testing {
 
-inline std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Every published log entry of a table, parsed.
 inline std::vector<nlohmann::json> log_entries_json(const std::string& table) {
   std::vector<std::pair<std::string, nlohmann::json>> named;

@@ -104,27 +104,8 @@ void download_table(storage::Storage& bucket, const std::string& prefix, const s
   }
 }
 
-// The files the commit log of a downloaded table lists, as a DuckDB list.
-std::string logged_files(const std::string& table) {
-  std::string list = "[";
-  for (const auto& entry : std::filesystem::directory_iterator(table + "/_sluice_log")) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    nlohmann::json j = nlohmann::json::parse(in);
-    for (const auto& f : j["files"]) {
-      if (list.size() > 1) list += ",";
-      list += "'" + table + "/" + f["path"].get<std::string>() + "'";
-    }
-  }
-  return list + "]";
-}
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::file_text;
+using testing::logged_files;
 
 TEST(LakeS3, RunIntoTheBucketEqualsTheLocalRun) {
   auto& rgw = RgwEnvironment::get();
