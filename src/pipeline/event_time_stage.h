@@ -90,12 +90,11 @@ class EventTimeStage {
 
   // Scale-out (ARCHITECTURE.md "Dedupe state moves with the partition").
   // Streams assigned to this process (claimed in the late table first, if
-  // any; their late positions are the late table's as of that claim): each one's event-time maximum is
-  // restored from the latest raw commit that covered it (whoever wrote it;
-  // also for a stream known already, whose maximum may be stale), and if one
-  // changed, the dedupe keys that can still matter are read back from the
-  // committed rows, as open() does after a restart. Call after the streams were claimed
-  // in the raw table and before any of their rows is processed.
+  // any; their late positions are the late table's as of that claim): each one's event-time maximum
+  // is restored from the latest raw commit that covered it (whoever wrote it; also for a stream
+  // known already, whose maximum may be stale), and if one changed, the dedupe keys that can still
+  // matter are read back from the committed rows, as open() does after a restart. Call after the
+  // streams were claimed in the raw table and before any of their rows is processed.
   void adopt(const std::vector<std::string>& streams, const std::string& raw_table_dir,
              int64_t now_ms);
   // Streams taken away (after their last commit): their maxima are forgotten.
