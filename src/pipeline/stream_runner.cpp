@@ -196,6 +196,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::string finalizer_stream;
   if (config_.transforms.window) {
     finalizer.emplace(config_, out_schema, options_.writer_id);
+    finalizer->set_step_hook(options_.finalizer_step);
     finalizer->open(lake.table_dir());
     if (config_.source.type == SourceType::kKafka && !config_.source.kafka.topics.empty()) {
       finalizer_stream = config_.source.kafka.topics.front() + "/0";
