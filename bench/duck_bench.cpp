@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -205,6 +206,14 @@ int run_peer(Db& db, const std::string& family, const std::string& input, const 
   return 0;
 }
 
+// CPU seconds of this process (all threads): steadier than wall time on a
+// shared machine.
+double cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 // Times COPY of rows that are already in a DuckDB table: (1) one COPY with
 // PARTITION_BY, (2) one COPY into a single file, (3) one COPY per partition from
 // per-partition tables (rows partitioned before the encoder sees them).
@@ -234,12 +243,22 @@ int run_floor(Db& db, const std::string& table_dir, const std::string& out, int 
            distinct);
   const long long partitions = distinct.int64(0, 0);
 
-  std::vector<double> partitioned, single, prepartitioned;
+  std::vector<double> partitioned, partitioned_cpu, single, prepartitioned;
+  unsigned long long partitioned_bytes = 0, partitioned_files = 0;
   for (int i = 0; i < runs; ++i) {
     fs::remove_all(out);
+    const double c0 = cpu_seconds();
     auto t0 = std::chrono::steady_clock::now();
     db.execute("COPY t TO " + quote(out) + " " + copy_options());
     partitioned.push_back(seconds_since(t0));
+    partitioned_cpu.push_back(cpu_seconds() - c0);
+    partitioned_bytes = partitioned_files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+      if (e.is_regular_file()) {
+        partitioned_bytes += e.file_size();
+        partitioned_files++;
+      }
+    }
 
     fs::remove_all(out);
     fs::create_directories(out);
@@ -263,10 +282,12 @@ int run_floor(Db& db, const std::string& table_dir, const std::string& out, int 
   }
   fs::remove_all(out);
   std::printf(
-      "floor_partitioned_seconds=%.4f floor_single_file_seconds=%.4f "
+      "floor_partitioned_seconds=%.4f floor_partitioned_cpu_seconds=%.4f "
+      "floor_partitioned_bytes=%llu floor_partitioned_files=%llu floor_single_file_seconds=%.4f "
       "floor_prepartitioned_seconds=%.4f "
       "rows=%lld partitions=%lld\n",
-      median(partitioned), median(single), median(prepartitioned), rows, partitions);
+      median(partitioned), median(partitioned_cpu), partitioned_bytes, partitioned_files,
+      median(single), median(prepartitioned), rows, partitions);
   return 0;
 }
 

@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "duck/chunk_batch.h"
 #include "formats/parquet/parquet_writer.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using sluice::ColumnType;
 using sluice::OutputSchema;
 using sluice::RecordBatch;
 
@@ -42,85 +42,34 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-ColumnType column_type(duckdb_type t) {
-  switch (t) {
-    case DUCKDB_TYPE_VARCHAR:
-      return ColumnType::kString;
-    case DUCKDB_TYPE_INTEGER:
-      return ColumnType::kInt32;
-    case DUCKDB_TYPE_BIGINT:
-      return ColumnType::kInt64;
-    case DUCKDB_TYPE_DOUBLE:
-      return ColumnType::kDouble;
-    case DUCKDB_TYPE_BOOLEAN:
-      return ColumnType::kBool;
-    case DUCKDB_TYPE_TIMESTAMP:
-    case DUCKDB_TYPE_TIMESTAMP_TZ:
-      return ColumnType::kTimestamp;
-    default:
-      throw std::runtime_error("unsupported column type " + std::to_string(t));
-  }
-}
-
 struct Loaded {
   OutputSchema schema;
   std::vector<std::vector<RecordBatch>> files;  // per input file, its rows (one batch)
   size_t rows = 0;
 };
 
+// The schema comes from the first file; every file is read by column name
+// (sluice::append_result, shared with the lake reader), so files whose
+// columns come in another order load correctly.
 void load_file(duckdb_connection con, const std::string& path, Loaded& out) {
   duckdb_result res;
-  const std::string sql = "SELECT * FROM read_parquet(" + quote(path) + ")";
+  const std::string sql =
+      "SELECT * FROM read_parquet(" + quote(path) + ", hive_partitioning = false)";
   if (duckdb_query(con, sql.c_str(), &res) != DuckDBSuccess) {
     std::string e = duckdb_result_error(&res);
     duckdb_destroy_result(&res);
     throw std::runtime_error(e);
   }
-  const idx_t ncols = duckdb_column_count(&res);
-  if (out.schema.empty()) {
-    for (idx_t c = 0; c < ncols; ++c) {
-      out.schema.push_back({duckdb_column_name(&res, c), column_type(duckdb_column_type(&res, c))});
-    }
-  }
-  out.files.emplace_back();
-  out.files.back().emplace_back(out.schema);
-  RecordBatch& b = out.files.back().back();
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    for (idx_t c = 0; c < ncols; ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      void* data = duckdb_vector_get_data(vec);
-      sluice::Column& col = b.columns[c];
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
-          col.push_null();
-          continue;
-        }
-        switch (out.schema[c].type) {
-          case ColumnType::kString: {
-            auto* s = static_cast<duckdb_string_t*>(data) + r;
-            col.push_string(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
-            break;
-          }
-          case ColumnType::kInt32:
-            col.push_int32(static_cast<int32_t*>(data)[r]);
-            break;
-          case ColumnType::kInt64:
-          case ColumnType::kTimestamp:
-            col.push_int64(static_cast<int64_t*>(data)[r]);
-            break;
-          case ColumnType::kDouble:
-            col.push_double(static_cast<double*>(data)[r]);
-            break;
-          case ColumnType::kBool:
-            col.push_bool(static_cast<bool*>(data)[r]);
-            break;
-        }
-      }
-    }
-    out.rows += n;
-    duckdb_destroy_data_chunk(&chunk);
+  try {
+    if (out.schema.empty()) out.schema = sluice::result_schema(&res);
+    out.files.emplace_back();
+    out.files.back().emplace_back(out.schema);
+    RecordBatch& b = out.files.back().back();
+    sluice::append_result(&res, b);
+    out.rows += b.rows();
+  } catch (...) {
+    duckdb_destroy_result(&res);
+    throw;
   }
   duckdb_destroy_result(&res);
 }

@@ -166,8 +166,8 @@ bench_family() {  # family
 
 # The lake writer across partition spreads (clickstream): one line per
 # system, then the ratios. Prints "wall rss events rows cpu" per sluice run.
-bench_spread() {  # label spread keys [extra sluice args...]
-  local label=$1 spread=$2 keys=$3; shift 3
+bench_spread() {  # tag label spread keys [extra sluice args...]
+  local tag=$1 label=$2 spread=$3 keys=$4; shift 4
   local input line s rss cpu events rows files peer floor native ncpu
   input=$(SPREAD=$spread input_for clickstream "$EVENTS")
   : >"$WORK/sluice.txt"
@@ -182,34 +182,47 @@ bench_spread() {  # label spread keys [extra sluice args...]
   peer=$(echo "$line" | field peer_seconds)
   line=$("$DUCK" floor "$WORK/lake/clickstream" "$WORK/out" "$RUNS" "$keys")
   floor=$(echo "$line" | field floor_partitioned_seconds)
-  local parts
+  local parts fcpu fbytes nbytes
   parts=$(echo "$line" | field partitions)
+  fcpu=$(echo "$line" | field floor_partitioned_cpu_seconds)
+  fbytes=$(echo "$line" | field floor_partitioned_bytes)
   line=$("$ENCODE" "$WORK/lake/clickstream" "$WORK/out" "$RUNS" 2)
   native=$(echo "$line" | field native_seconds)
   ncpu=$(echo "$line" | field native_cpu_seconds)
+  nbytes=$(echo "$line" | field bytes)
   echo
-  echo "== $label: $EVENTS events ($(du -m "$input" | cut -f1) MB), $rows rows, $parts partitions, $files files"
+  echo "== $label: $EVENTS events ($(du -m "$input" | cut -f1) MB), $rows rows, $parts partitions, $files files (load average $(cut -d' ' -f1 /proc/loadavg))"
   printf '  %-46s %8.3f s %10s events/s  CPU %.2f s (%s cores busy)  peak RSS %s MB\n' \
     "sluice run (end to end, committed)" "$s" "$(rate "$events" "$s")" "$cpu" "$(ratio "$cpu" "$s")" "$((rss / 1024))"
   printf '  %-46s %8.3f s %10s events/s\n' "peer: DuckDB read_ndjson+UNNEST+COPY" "$peer" "$(rate "$events" "$peer")"
-  printf '  %-46s %8.3f s %10s events/s\n' "encode floor: DuckDB COPY PARTITION_BY" "$floor" "$(rate "$events" "$floor")"
-  printf '  %-46s %8.3f s %10s events/s  CPU %.2f s\n' "native encoder alone (2 threads, in memory)" "$native" "$(rate "$events" "$native")" "$ncpu"
-  printf '  ratios: peer/sluice %s  floor/native %s  sluice/native %s\n' \
-    "$(ratio "$peer" "$s")" "$(ratio "$floor" "$native")" "$(ratio "$s" "$native")"
-  echo "$label $s $(rate "$events" "$s") $cpu $((rss / 1024)) $peer $floor $native $files $parts" >>"$WORK/spreads.txt"
+  printf '  %-46s %8.3f s %10s events/s  CPU %.2f s  %s MB\n' "encode floor: DuckDB COPY PARTITION_BY" "$floor" \
+    "$(rate "$events" "$floor")" "$fcpu" "$((fbytes / 1048576))"
+  printf '  %-46s %8.3f s %10s events/s  CPU %.2f s  %s MB\n' "native encoder alone (2 threads, in memory)" "$native" \
+    "$(rate "$events" "$native")" "$ncpu" "$((nbytes / 1048576))"
+  printf '  ratios: peer/sluice %s  floor/native %s (CPU %s)  native/floor bytes %s  sluice/native %s\n' \
+    "$(ratio "$peer" "$s")" "$(ratio "$floor" "$native")" "$(ratio "$fcpu" "$ncpu")" "$(ratio "$nbytes" "$fbytes")" "$(ratio "$s" "$native")"
+  echo "$tag $s $(rate "$events" "$s") $cpu $((rss / 1024)) $peer $floor $native $files $parts $fcpu $ncpu $fbytes $nbytes" >>"$WORK/spreads.txt"
 }
 
 bench_spreads() {
   echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews wall times; CPU seconds are steadier)"
   : >"$WORK/spreads.txt"
-  bench_spread "single (one hour partition)" single hourly
-  bench_spread "backfill:72 (72 shuffled hourly partitions)" backfill:72 hourly
-  bench_spread "live (95% current hour, 5% over 24 h)" live hourly
-  bench_spread "partition_by [page_url, day] (live input)" live url_day --set 'sink.lake.partition_by=[page_url, day]'
+  bench_spread single "single (one hour partition)" single hourly
+  bench_spread backfill:72 "backfill:72 (72 shuffled hourly partitions)" backfill:72 hourly
+  bench_spread live "live (95% current hour, 5% over 24 h)" live hourly
+  bench_spread url_day "partition_by [page_url, day] (live input)" live url_day --set 'sink.lake.partition_by=[page_url, day]'
   echo
-  echo "== summary (events/s end to end; x = DuckDB peer time / sluice time)"
-  awk '{printf "  %-12s sluice %9d ev/s  %5.2fx peer  RSS %4d MB  files %5d  partitions %5d\n", $1, $3, $6 / $2, $5, $9, $10}' "$WORK/spreads.txt"
+  echo "== summary (events/s end to end; x = DuckDB peer time / sluice time; CPU = user + sys seconds)"
+  awk '{printf "  %-12s sluice %9d ev/s  CPU %6.2f s  %5.2fx peer  RSS %4d MB  files %5d  partitions %5d | encoder alone: %5.2fx COPY time, %5.2fx COPY CPU, size %4.2fx COPY\n", $1, $3, $4, $6 / $2, $5, $9, $10, $7 / $8, $11 / $12, $14 / $13}' "$WORK/spreads.txt"
   echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # Many open partitions: 1,000 partition values (page_url x hour of a
+  # backfill over 72 hours), all held in buffers at once.
+  local minput mline
+  minput=$(SPREAD=backfill:72 input_for clickstream "$EVENTS")
+  sluice_run clickstream "$minput" "$WORK/lake" --set 'sink.lake.partition_by=[page_url, day, hour]' >"$WORK/sluice.txt"
+  read -r bs brss bev _ bcpu <"$WORK/sluice.txt"
+  mline=$(find "$WORK/lake/clickstream" -mindepth 1 -type d -not -path '*/_sluice_*' -links 2 | wc -l)
+  echo "  partition_by [page_url, day, hour] over backfill:72: $mline partitions, peak RSS $((brss / 1024)) MB, $bs s, CPU $bcpu s, $(rate "$bev" "$bs") events/s"
   if [ "$BIG" = 1 ]; then
     local big bigin brss1 bs brss bev
     big=$((EVENTS * 10))

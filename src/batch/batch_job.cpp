@@ -22,8 +22,8 @@
 #include "core/time.h"
 #include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
-#include "sinks/lake/fs_util.h"
 #include "sinks/lake/partition.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 
@@ -306,6 +306,7 @@ class JobRunner {
   void publish(DuckDb& db, const BatchJobConfig& job, const std::set<Day>& days,
                BatchJobReport& report) {
     TablePublisher publisher(report.output_dir, "batch-" + job.name);
+    publisher.set_on_step(options_.on_publish_step);
     publisher.open();
     const bool calendar =
         std::count(job.partition_by.begin(), job.partition_by.end(), "year") +
@@ -394,13 +395,12 @@ class JobRunner {
           db.execute(fmt::format(
               "COPY (SELECT * FROM {} WHERE {} ORDER BY ALL) TO {} (FORMAT parquet, COMPRESSION "
               "{})",
-              kResultTable, cond, sql_quote(report.output_dir + "/" + f.staging), codec));
+              kResultTable, cond, sql_quote(publisher.local_file(f.staging)), codec));
           report.rows += rows;
         }
       }
     } catch (const RuntimeError&) {
-      for (const StagedJobFile& f : staged)
-        lakefs::remove_file(report.output_dir + "/" + f.staging);
+      publisher.discard(staged);
       throw;
     }
     report.files = static_cast<int64_t>(staged.size());

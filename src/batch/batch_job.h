@@ -22,6 +22,7 @@
 
 #include "batch/day.h"
 #include "config/pipeline.h"
+#include "core/kill_hook.h"
 
 namespace sluice {
 
@@ -34,6 +35,8 @@ struct BatchRunOptions {
   bool with_dependencies = true;  // run depends_on jobs first, for the same days
   std::ostream* log = nullptr;    // one progress line per step, if set
   int64_t now_ms = 0;             // wall clock for freshness checks; 0: now
+  // Test hook, passed to each output's TablePublisher::set_on_step.
+  StepHook on_publish_step;
 };
 
 struct BatchJobReport {

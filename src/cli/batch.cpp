@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "core/kill_hook.h"
 
 namespace sluice::cli {
 
@@ -30,6 +31,7 @@ int batch_command(const BatchArgs& a) {
   options.csv_path = a.csv;
   options.with_dependencies = !a.no_deps;
   options.log = a.quiet ? nullptr : &std::cerr;
+  options.on_publish_step = kill_at_step_from_env("SLUICE_TEST_BATCH_KILL_AT");
   if (!a.date.empty()) {
     options.days = std::vector<Day>{parse_day("--date", a.date)};
   } else if (!a.from.empty()) {

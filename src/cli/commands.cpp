@@ -99,7 +99,7 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   broker->add_option("--topic", broker_.topics, "topic to create (repeatable)");
   broker->callback([this] { chosen_ = [this] { return dev_broker_command(broker_, stop_); }; });
 
-  auto* lake = app.add_subcommand("lake", "Inspect a lake table");
+  auto* lake = app.add_subcommand("lake", "Inspect and maintain a lake table");
   lake->require_subcommand(1);
   for (auto [verb, help] : {std::pair{"ls", "partitions with files, rows and bytes"},
                             {"log", "the commit log, one line per commit"},
@@ -109,6 +109,32 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
     std::string v = verb;
     sub->callback([this, v] { chosen_ = [this, v] { return lake_command(v, lake_); }; });
   }
+  auto* compact = lake->add_subcommand(
+      "compact", "merge the small files of closed partitions in one atomic commit");
+  auto* vacuum = lake->add_subcommand(
+      "vacuum", "delete files no live commit references, and stale multipart uploads");
+  for (auto* sub : {compact, vacuum}) {
+    sub->add_option("table", lake_.table_dir,
+                    "table: LAKE/TABLE or s3://bucket/prefix/TABLE, or a table name with --lake")
+        ->required();
+    sub->add_option("--lake", lake_.lake, "lake root directory or s3://bucket/prefix");
+  }
+  compact->add_option("--target-size", lake_.target_size, "size of the merged files")
+      ->capture_default_str();
+  compact
+      ->add_option("--closed-after", lake_.closed_after,
+                   "a partition is closed when no commit added a file to it for this long")
+      ->capture_default_str();
+  compact->add_option("--scratch", lake_.scratch,
+                      "local directory for merged files before upload (default $TMPDIR)");
+  vacuum->add_option("--retain", lake_.retain, "keep unreferenced files younger than this")
+      ->capture_default_str();
+  vacuum->add_flag("--dry-run", lake_.dry_run, "list what would be deleted, delete nothing");
+  vacuum->add_flag("--force", lake_.force,
+                   "allow --retain below 1h (unsafe while writers run: their staged files "
+                   "are unreferenced until their commit)");
+  compact->callback([this] { chosen_ = [this] { return lake_command("compact", lake_); }; });
+  vacuum->callback([this] { chosen_ = [this] { return lake_command("vacuum", lake_); }; });
 
   auto* batch = app.add_subcommand(
       "batch", "Run a batch job over the lake: SQL, quality checks, lake + warehouse + CSV");
@@ -173,9 +199,9 @@ void require_local_lake(const std::string& location, const std::string& command)
     throw CLI::ValidationError("--lake", e.what());
   }
   if (loc.kind == storage::Location::Kind::kS3) {
-    throw RuntimeError(command + " does not write s3:// lakes yet (the streaming writer and the " +
-                       "batch publisher work on local disk; `sluice lake ls|log|verify` read " +
-                       "s3:// tables): " + location);
+    throw RuntimeError(command + " does not work on s3:// lakes yet (batch jobs read their " +
+                       "inputs from local disk; `sluice run` and `sluice lake ls|log|verify` " +
+                       "work on s3://): " + location);
   }
 }
 

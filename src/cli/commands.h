@@ -70,6 +70,14 @@ struct BatchArgs {
 
 struct LakeArgs {
   std::string table_dir;
+  // compact / vacuum
+  std::string lake;  // lake root: TABLE is then a table name under it
+  std::string target_size = "128MB";
+  std::string closed_after = "1h";
+  std::string scratch;
+  std::string retain = "7d";
+  bool dry_run = false;
+  bool force = false;
 };
 
 struct OrchestrateArgs {

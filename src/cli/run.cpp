@@ -15,6 +15,7 @@
 #include "orchestrator/background.h"
 #include "orchestrator/host.h"
 #include "pipeline/stream_runner.h"
+#include "storage/location.h"
 
 namespace sluice::cli {
 
@@ -47,13 +48,18 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   if (!a.lake.empty()) o.push_back({"sink.lake.path", "'" + a.lake + "'"});
   if (!a.dlq.empty()) o.push_back({"sink.dlq.path", "'" + a.dlq + "'"});
   PipelineConfig config = load_pipeline(a.pipeline, o);
-  require_local_lake(config.lake.path, "sluice run");
+  const bool remote_lake = storage::has_scheme(config.lake.path);
+  if (remote_lake && !config.batch_jobs.empty() && config.orchestrator.declared) {
+    require_local_lake(config.lake.path, "the orchestrator of `sluice run`");
+  }
   if (!a.lake.empty() && a.dlq.empty()) {
-    // The DLQ follows the lake unless placed explicitly.
+    // The DLQ follows the lake unless placed explicitly (it is a local file:
+    // ./_dlq for an s3:// lake, as in the config's default).
     PipelineConfig plain = load_pipeline(a.pipeline, to_overrides(a.sets));
     if (plain.dlq.path == plain.lake.path + "/_dlq/" + plain.lake.table + ".ndjson" ||
         plain.dlq.path.rfind(plain.lake.path, 0) == 0) {
-      config.dlq.path = config.lake.path + "/_dlq/" + config.lake.table + ".ndjson";
+      config.dlq.path = (remote_lake ? std::string(".") : config.lake.path) + "/_dlq/" +
+                        config.lake.table + ".ndjson";
     }
   }
   // A named writer is a stable process slot: make it the static group member

@@ -3,23 +3,19 @@
 
 #include <set>
 
+#include "core/time.h"
+
 namespace sluice::config {
 
 // "10m", "30s", "250ms", "1h", "2d" or a plain number of milliseconds.
 int64_t parse_duration_ms(const Reader& r, const YAML::Node& node, const std::string& key) {
   std::string v = r.str(node, key);
+  if (auto ms = sluice::parse_duration_ms(v)) return *ms;
   size_t i = 0;
   while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
   if (i == 0 || i > 15)
     r.fail(node, key, "expected a duration like 10m, 30s, 250ms, got '" + v + "'");
-  int64_t n = std::stoll(v.substr(0, i));
-  std::string unit = v.substr(i);
-  if (unit.empty() || unit == "ms") return n;
-  if (unit == "s") return n * 1000;
-  if (unit == "m") return n * 60000;
-  if (unit == "h") return n * 3600000;
-  if (unit == "d") return n * 86400000;
-  r.fail(node, key, "unknown duration unit '" + unit + "' (ms, s, m, h, d)");
+  r.fail(node, key, "unknown duration unit '" + v.substr(i) + "' (ms, s, m, h, d)");
 }
 
 std::vector<std::string> string_list(const Reader& r, const YAML::Node& node,

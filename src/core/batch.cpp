@@ -195,6 +195,12 @@ size_t RecordBatch::byte_size() const {
   return n;
 }
 
+size_t RecordBatch::capacity_bytes() const {
+  size_t n = 0;
+  for (const auto& c : columns) n += c.capacity_bytes();
+  return n;
+}
+
 void RecordBatch::clear() {
   for (auto& c : columns) c.clear();
 }

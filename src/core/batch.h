@@ -79,6 +79,10 @@ class Column {
   size_t byte_size() const {
     return fixed_.size() + chars_.size() + valid_.size() + offsets_.size() * 4;
   }
+  // Bytes allocated (vector capacities): what holding the column costs.
+  size_t capacity_bytes() const {
+    return fixed_.capacity() + chars_.capacity() + valid_.capacity() + offsets_.capacity() * 4;
+  }
 
  private:
   void push_fixed(const void* p, size_t n) {
@@ -110,6 +114,7 @@ struct RecordBatch {
   explicit RecordBatch(const OutputSchema& s);
   size_t rows() const { return columns.empty() ? 0 : columns[0].size(); }
   size_t byte_size() const;
+  size_t capacity_bytes() const;  // sum of the columns' capacity_bytes()
   void clear();
   int column_index(std::string_view name) const;  // -1 if absent
   // Appends row `row` of `other` (same schema).

@@ -139,4 +139,19 @@ std::string format_iso8601(TimestampMicros ts) {
   return buf;
 }
 
+std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == 0 || i > 15) return std::nullopt;
+  int64_t n = 0;
+  for (size_t k = 0; k < i; ++k) n = n * 10 + (text[k] - '0');
+  const std::string_view unit = text.substr(i);
+  if (unit.empty() || unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m") return n * 60000;
+  if (unit == "h") return n * 3600000;
+  if (unit == "d") return n * 86400000;
+  return std::nullopt;
+}
+
 }  // namespace sluice

@@ -28,4 +28,9 @@ struct CivilTime {
 CivilTime to_civil(TimestampMicros ts);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
+// "10m", "30s", "250ms", "1h", "2d" or a plain number of milliseconds, in
+// milliseconds; nullopt when malformed (no digits, more than 15 digits, an
+// unknown unit).
+std::optional<int64_t> parse_duration_ms(std::string_view text);
+
 }  // namespace sluice

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "config/pipeline.h"
+#include "core/kill_hook.h"
 #include "orchestrator/alerts.h"
 #include "orchestrator/checkpoint_store.h"
 #include "orchestrator/clock.h"
@@ -44,6 +45,7 @@ class OrchestratorHost {
     o.on_run = std::move(on_run);
     o.lake_dir = config.lake.path;
     o.log = log;
+    o.on_publish_step = kill_at_step_from_env("SLUICE_TEST_BATCH_KILL_AT");
     return o;
   }
 

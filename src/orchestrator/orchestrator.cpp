@@ -13,7 +13,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "sinks/lake/commit_log.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 
@@ -294,6 +294,7 @@ JobOutcome Orchestrator::run_with_retries(const BatchJobConfig& job, const Due& 
   bo.days = days;
   bo.warehouse = oc.warehouse;
   bo.with_dependencies = false;
+  bo.on_publish_step = options_.on_publish_step;
   int attempt = run.attempts;
   int retry = 0;
   const int limit = run.attempts + policy.max_attempts;

@@ -59,6 +59,8 @@ struct OrchestratorOptions {
   // Called after each run that ran (run id != 0), with its start and end
   // (ms since the epoch, from the orchestrator's clock): metrics hook.
   std::function<void(const JobOutcome&, int64_t started_ms, int64_t finished_ms)> on_run;
+  // Test hook, passed to each job's BatchRunOptions::on_publish_step.
+  StepHook on_publish_step;
 };
 
 struct JobOutcome {

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "orchestrator/checkpoint_store.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 

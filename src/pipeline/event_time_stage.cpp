@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <limits>
 
 #include "core/error.h"
 #include "core/time.h"
 #include "sinks/lake/lake_reader.h"
+#include "sinks/lake/lake_tools.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -19,20 +20,6 @@ int column_of(const OutputSchema& s, const std::string& name) {
     if (s[i].name == name) return static_cast<int>(i);
   }
   return -1;
-}
-
-LakeSinkConfig derived_table(const LakeSinkConfig& raw, const std::string& table,
-                             const std::string& ts) {
-  LakeSinkConfig c = raw;
-  c.table = table;
-  c.partition_by.clear();
-  for (auto [name, kind] : {std::pair{"year", PartitionKey::kYear},
-                            {"month", PartitionKey::kMonth},
-                            {"day", PartitionKey::kDay},
-                            {"hour", PartitionKey::kHour}}) {
-    c.partition_by.push_back(PartitionKey{name, ts, kind});
-  }
-  return c;
 }
 
 // Copies rows `rows` (ascending) of `in` to `out`, runs of consecutive rows
@@ -68,6 +55,20 @@ std::string from_hex(std::string_view hex) {
 }
 
 }  // namespace
+
+LakeSinkConfig derived_table_config(const LakeSinkConfig& raw, const std::string& table,
+                                    const std::string& ts) {
+  LakeSinkConfig c = raw;
+  c.table = table;
+  c.partition_by.clear();
+  for (auto [name, kind] : {std::pair{"year", PartitionKey::kYear},
+                            {"month", PartitionKey::kMonth},
+                            {"day", PartitionKey::kDay},
+                            {"hour", PartitionKey::kHour}}) {
+    c.partition_by.push_back(PartitionKey{name, ts, kind});
+  }
+  return c;
+}
 
 EventTimeStage::EventTimeStage(const PipelineConfig& config, const OutputSchema& raw_schema,
                                std::string writer_id)
@@ -110,26 +111,18 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
                           int64_t now_ms) {
   if (!enabled_) return;
   const TransformsConfig& t = config_.transforms;
-  const std::string root = std::filesystem::path(raw_table_dir).parent_path().string();
-  if (window_) {
-    const std::string dir = root + "/" + t.window->table;
-    if (std::filesystem::exists(dir + "/_sluice_log"))
-      rollback_commits_after(dir, "raw_seq", raw_state.last_seq);
-    window_lake_ =
-        std::make_unique<LakeWriter>(derived_table(config_.lake, t.window->table, "window_start"),
-                                     window_->output_schema(), "window_start", writer_id_);
-    window_lake_->open();
-    window_out_.emplace(window_->output_schema());
-    if (t.window->late_policy == LatePolicy::kSideTable) {
-      const std::string late_dir = root + "/" + t.window->late_table;
-      if (std::filesystem::exists(late_dir + "/_sluice_log")) {
-        rollback_commits_after(late_dir, "raw_seq", raw_state.last_seq);
-      }
-      late_lake_ = std::make_unique<LakeWriter>(
-          derived_table(config_.lake, t.window->late_table, config_.schema.timestamp_field),
-          raw_schema_, config_.schema.timestamp_field, writer_id_);
-      late_lake_->open();
-    }
+  const std::string root = config_.lake.path;
+  auto table_at = [&](const std::string& dir) {
+    return open_lake_storage(dir, config_.lake.storage);
+  };
+  if (window_ && t.window->late_policy == LatePolicy::kSideTable) {
+    // A table without a log has no commits to roll back.
+    rollback_commits_after(*table_at(root + "/" + t.window->late_table), "raw_seq",
+                           raw_state.last_seq);
+    late_lake_ = std::make_unique<LakeWriter>(
+        derived_table_config(config_.lake, t.window->late_table, config_.schema.timestamp_field),
+        raw_schema_, config_.schema.timestamp_field, writer_id_);
+    late_lake_->open();
   }
   kept_.emplace(raw_schema_);
   late_rows_.emplace(raw_schema_);
@@ -145,44 +138,15 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
   tracker_.restore(maxima, watermark, now_ms);
   floor_ = watermark;
   if (watermark == kNoWatermark) return;
-  int64_t from = watermark;
-  if (dedupe_) from = std::min(from, watermark - t.dedupe->horizon_ms * 1000);
-  if (window_) from = std::min(from, window_->rebuild_from(watermark));
+  // Dedupe keys come back from the committed rows; windows are not state of
+  // this stage (the finalizer computes them from the committed rows).
+  if (!dedupe_) return;
   RecordBatch committed =
-      read_committed_rows(raw_table_dir, raw_schema_, config_.schema.timestamp_field, from);
+      read_committed_rows(*table_at(raw_table_dir), raw_schema_, config_.schema.timestamp_field,
+                          watermark - t.dedupe->horizon_ms * 1000);
   stats_.rebuilt_rows = static_cast<int64_t>(committed.rows());
-  if (dedupe_) {
-    for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
-    dedupe_->evict(watermark);
-  }
-  if (window_) {
-    // Rows that were late although their window is still open (their own
-    // stream was ahead of the pipeline watermark) are in the raw table but
-    // not in the window: leave out one committed row per recorded signature.
-    if (auto lo = raw_state.meta.find("late_open"); lo != raw_state.meta.end()) {
-      for (const auto& e : nlohmann::json::parse(lo->second)) {
-        LateOpen& entry = late_open_[from_hex(e.at(0).get<std::string>())];
-        entry.time = e.at(1).get<int64_t>();
-        entry.count = e.at(2).get<int64_t>();
-      }
-    }
-    std::map<std::string, int64_t> skip;
-    for (const auto& [sig, entry] : late_open_) skip[sig] = entry.count;
-    std::vector<uint32_t> rows;
-    rows.reserve(committed.rows());
-    for (uint32_t i = 0; i < committed.rows(); ++i) {
-      if (!skip.empty()) {
-        auto it = skip.find(window_->row_signature(committed, i));
-        if (it != skip.end() && it->second > 0) {
-          --it->second;
-          continue;
-        }
-      }
-      rows.push_back(i);
-    }
-    std::vector<uint32_t> closed;  // rows of windows already emitted: expected, ignored
-    window_->add(committed, rows, watermark, closed);
-  }
+  for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
+  dedupe_->evict(watermark);
 }
 
 void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
@@ -191,7 +155,8 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   if (!enabled_ || rows.rows() == 0) return;
   // The watermark each row is judged against: its stream's largest event
   // time before the row's record minus the delay, in stream order, never
-  // below what was already closed or evicted (floor_). Rows of one record
+  // below what was already evicted (floor_, for dedupe) or committed by the
+  // window finalizer (window_floor_, for windows). Rows of one record
   // (flattened) share it. Only afterwards do this batch's rows move the
   // pipeline watermark.
   const Column& ts = rows.columns[ts_col_];
@@ -204,6 +169,7 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   }
   std::vector<int64_t> batch_start = running_max_;
   row_watermark_.resize(n);
+  row_window_watermark_.resize(n);
   for (size_t r = 0; r < n;) {
     const uint32_t record = row_records[r];
     size_t end = r + 1;
@@ -211,8 +177,10 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
     int64_t& m = running_max_[raw.records[record].position.stream];
     const int64_t own = m == kNoWatermark ? kNoWatermark : m - delay;
     const int64_t watermark = std::max(own, floor_);
+    const int64_t window_watermark = std::max(own, window_floor_);
     for (size_t k = r; k < end; ++k) {
       row_watermark_[k] = watermark;
+      row_window_watermark_[k] = window_watermark;
       if (!ts.is_null(k)) m = std::max(m, ts.int64_at(k));
     }
     r = end;
@@ -244,28 +212,33 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
     for (uint32_t i = 0; i < keep_.size(); ++i) keep_[i] = i;
   }
   if (window_) {
-    if (all_.size() < out->rows()) {
-      const size_t from = all_.size();
-      all_.resize(out->rows());
-      for (size_t i = from; i < all_.size(); ++i) all_[i] = static_cast<uint32_t>(i);
-    }
-    all_.resize(out->rows());  // 0, 1, ..., rows - 1
-    const int64_t* watermarks = row_watermark_.data();
+    const int64_t* watermarks = row_window_watermark_.data();
     if (out != &rows) {  // the kept rows' watermarks, in the kept rows' order
       kept_watermark_.resize(keep_.size());
-      for (size_t i = 0; i < keep_.size(); ++i) kept_watermark_[i] = row_watermark_[keep_[i]];
+      for (size_t i = 0; i < keep_.size(); ++i)
+        kept_watermark_[i] = row_window_watermark_[keep_[i]];
       watermarks = kept_watermark_.data();
     }
+    // The verdict per row (the windows themselves are the finalizer's): late
+    // when every window holding it is closed at its watermark. A row some of
+    // whose windows are closed (all of them if late) is recorded with that
+    // watermark for the raw commit's meta, so that the finalizer leaves it
+    // out of exactly those windows.
     late_.clear();
-    window_->add(*out, all_, watermarks, late_);
-    stats_.late_rows += static_cast<int64_t>(late_.size());
     const Column& out_ts = out->columns[ts_col_];
-    for (uint32_t r : late_) {
-      if (out_ts.is_null(r) || window_->all_closed(out_ts.int64_at(r), floor_)) continue;
-      LateOpen& entry = late_open_[window_->row_signature(*out, r)];
-      entry.time = out_ts.int64_at(r);
+    for (uint32_t r = 0; r < out->rows(); ++r) {
+      if (out_ts.is_null(r)) {
+        late_.push_back(r);  // no event time: no window can take it
+        continue;
+      }
+      const int64_t t = out_ts.int64_at(r);
+      if (!window_->any_closed(t, watermarks[r])) continue;
+      if (window_->all_closed(t, watermarks[r])) late_.push_back(r);
+      LateRow& entry = late_rows_meta_[{window_->row_signature(*out, r), watermarks[r]}];
+      entry.time = t;
       entry.count++;
     }
+    stats_.late_rows += static_cast<int64_t>(late_.size());
     if (!late_.empty()) {
       switch (config_.transforms.window->late_policy) {
         case LatePolicy::kDrop:
@@ -304,23 +277,14 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
   const int64_t watermark = tracker_.advance(now_ms);
   std::map<std::string, std::string> derived_meta{{"raw_seq", std::to_string(raw_seq)}};
   floor_ = std::max(floor_, watermark);
-  if (window_) {
-    window_out_->clear();
-    size_t n = window_->emit(watermark, now_micros(), *window_out_);
-    stats_.windows_emitted += static_cast<int64_t>(n);
-    if (n > 0) {
-      window_lake_->append(*window_out_);
-      window_lake_->commit({}, {}, derived_meta);
-    }
-    for (auto it = late_open_.begin(); it != late_open_.end();) {
-      it = window_->all_closed(it->second.time, watermark) ? late_open_.erase(it) : std::next(it);
-    }
-    if (!late_open_.empty()) {
-      nlohmann::json open = nlohmann::json::array();
-      for (const auto& [sig, entry] : late_open_)
-        open.push_back(nlohmann::json::array({to_hex(sig), entry.time, entry.count}));
-      meta["late_open"] = open.dump();
-    }
+  if (!late_rows_meta_.empty()) {
+    // [signature (hex), event time, the watermark it was judged against, rows]
+    nlohmann::json late = nlohmann::json::array();
+    for (const auto& [key, entry] : late_rows_meta_)
+      late.push_back(
+          nlohmann::json::array({to_hex(key.first), entry.time, key.second, entry.count}));
+    meta[kLateRowsMetaKey] = late.dump();
+    late_rows_meta_.clear();
   }
   if (late_lake_ && late_lake_->buffered_rows() > 0) late_lake_->commit({}, {}, derived_meta);
   meta["watermark"] = std::to_string(watermark);
@@ -330,38 +294,40 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
 
 void EventTimeStage::adopt(const std::vector<std::string>& streams,
                            const std::string& raw_table_dir, int64_t now_ms) {
-  if (!enabled_) return;
-  std::vector<std::string> fresh;
-  for (const auto& s : streams) {
-    if (tracker_.max_of(s) == kNoWatermark) fresh.push_back(s);
-  }
-  if (fresh.empty()) return;
+  if (!enabled_ || streams.empty()) return;
   // The latest commit of a stream recorded its maximum after exactly the rows
   // it committed: the state the next record of that stream is judged against.
+  // Every adopted stream takes it, also one this process knew already: what
+  // open() restored came from this writer's own last commit, and another
+  // worker may have committed the stream since (this one was down, or the
+  // stream was assigned elsewhere for a while).
   std::map<std::string, int64_t> found;
-  const std::vector<LakeCommitEntry> entries = read_commit_log(raw_table_dir);
-  for (auto e = entries.rbegin(); e != entries.rend() && found.size() < fresh.size(); ++e) {
+  std::unique_ptr<storage::Storage> raw_table =
+      open_lake_storage(raw_table_dir, config_.lake.storage);
+  const std::vector<LakeCommitEntry> entries = read_commit_log(*raw_table);
+  for (auto e = entries.rbegin(); e != entries.rend() && found.size() < streams.size(); ++e) {
     auto sm = e->meta.find("stream_max");
     if (sm == e->meta.end()) continue;
     std::map<std::string, int64_t> maxima;
-    for (const auto& s : fresh) {
+    for (const auto& s : streams) {
       if (found.count(s) || !e->end_offsets.count(s)) continue;
       if (maxima.empty()) maxima = nlohmann::json::parse(sm->second).get<decltype(maxima)>();
       if (auto m = maxima.find(s); m != maxima.end()) found[s] = m->second;
     }
   }
-  if (found.empty()) return;
   int64_t from = std::numeric_limits<int64_t>::max();
   for (const auto& [s, m] : found) {
+    if (tracker_.max_of(s) == m) continue;  // already this state: nothing to rebuild
+    tracker_.forget(s);
     tracker_.observe(s, m, now_ms);
     from = std::min(from, m - tracker_.delay_us());
   }
-  if (!dedupe_) return;
+  if (!dedupe_ || from == std::numeric_limits<int64_t>::max()) return;
   // Keys of every committed row from the earliest adopted stream watermark
   // minus the horizon: all a duplicate in those streams can still match.
   from -= config_.transforms.dedupe->horizon_ms * 1000;
   RecordBatch committed =
-      read_committed_rows(raw_table_dir, raw_schema_, config_.schema.timestamp_field, from);
+      read_committed_rows(*raw_table, raw_schema_, config_.schema.timestamp_field, from);
   stats_.rebuilt_rows += static_cast<int64_t>(committed.rows());
   for (size_t r = 0; r < committed.rows(); ++r) dedupe_->remember(committed, r);
   if (tracker_.current() != kNoWatermark) dedupe_->evict(tracker_.current());
@@ -370,6 +336,24 @@ void EventTimeStage::adopt(const std::vector<std::string>& streams,
 void EventTimeStage::release(const std::vector<std::string>& streams) {
   if (!enabled_) return;
   for (const auto& s : streams) tracker_.forget(s);
+}
+
+void EventTimeStage::note_finalized(int64_t watermark, int64_t windows) {
+  window_floor_ = std::max(window_floor_, watermark);
+  stats_.windows_emitted += windows;
+}
+
+std::vector<EventTimeStage::LateRecord> EventTimeStage::parse_late_rows(const std::string& text) {
+  std::vector<LateRecord> out;
+  for (const auto& e : nlohmann::json::parse(text)) {
+    LateRecord r;
+    r.signature = from_hex(e.at(0).get<std::string>());
+    r.time = e.at(1).get<int64_t>();
+    r.watermark = e.at(2).get<int64_t>();
+    r.count = e.at(3).get<int64_t>();
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 void EventTimeStage::after_commit() {

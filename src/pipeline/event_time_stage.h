@@ -3,13 +3,15 @@
 //
 // How state survives a crash: nothing is checkpointed separately. Each raw
 // commit records the watermark and the per-stream maximum event times in its
-// meta; on restart, dedupe keys and open windows are rebuilt from the raw
-// table's committed rows that can still matter (event time >= watermark -
-// horizon, or in windows still open). Window results go to their own lake
-// table; each of its commits carries the raw commit's sequence number
-// (meta "raw_seq") and is made just before that raw commit. A window commit
-// whose raw commit never happened is rolled back at start-up, so no window
-// is lost or emitted twice. This needs one writer per raw table.
+// meta; on restart, dedupe keys are rebuilt from the raw table's committed
+// rows that can still matter (event time >= watermark - horizon). Windows
+// are not state of this stage: it only judges each row (late or not) and
+// records in the raw commit's meta ("late_rows") the rows some of whose
+// windows were closed when they arrived; the WindowFinalizer
+// (window_finalizer.h) computes the windows from the committed raw rows.
+// Late rows under the side-table policy go to the late table, committed just
+// before the raw commit and tagged with its seq (meta "raw_seq"); one whose
+// raw commit never happened is rolled back at start-up.
 //
 // Event time (ARCHITECTURE.md, "Event time"): each row is judged against
 // the watermark of its own source stream as it stood just before the row's
@@ -39,6 +41,13 @@
 
 namespace sluice {
 
+inline constexpr const char* kLateRowsMetaKey = "late_rows";
+
+// The lake config of a table derived from the raw table (windows, late
+// rows): the raw table's settings, partitioned by hour of column `ts`.
+LakeSinkConfig derived_table_config(const LakeSinkConfig& raw, const std::string& table,
+                                    const std::string& ts);
+
 struct EventTimeStats {
   int64_t duplicates = 0;
   int64_t late_rows = 0;
@@ -67,29 +76,44 @@ class EventTimeStage {
   void process(const RawBatch& raw, RecordBatch& rows, const std::vector<uint32_t>& row_records,
                std::vector<Reject>& late_rejects, int64_t now_ms);
 
-  // Just before raw commit `raw_seq`: emits closed windows and commits the
-  // derived tables tagged with raw_seq; adds watermark state to `meta`.
+  // Just before raw commit `raw_seq`: commits the late table tagged with
+  // raw_seq; adds watermark state and the late rows to `meta`.
   void before_commit(int64_t raw_seq, std::map<std::string, std::string>& meta, int64_t now_ms);
   // After the raw commit: forgets dedupe keys behind the watermark.
   void after_commit();
 
-  // Scale-out (ARCHITECTURE.md "Scaling out stateful pipelines"). Streams
-  // newly assigned to this process: each one's event-time maximum is restored
-  // from the latest raw commit that covered it (whoever wrote it), and the
-  // dedupe keys that can still matter to it are read back from the committed
-  // rows, as open() does after a restart. Call after the streams were claimed
+  // Scale-out (ARCHITECTURE.md "Dedupe state moves with the partition").
+  // Streams assigned to this process: each one's event-time maximum is
+  // restored from the latest raw commit that covered it (whoever wrote it;
+  // also for a stream known already, whose maximum may be stale), and if one
+  // changed, the dedupe keys that can still matter are read back from the
+  // committed rows, as open() does after a restart. Call after the streams were claimed
   // in the raw table and before any of their rows is processed.
   void adopt(const std::vector<std::string>& streams, const std::string& raw_table_dir,
              int64_t now_ms);
   // Streams taken away (after their last commit): their maxima are forgotten.
   void release(const std::vector<std::string>& streams);
-  // Windows (and the late table) are tagged with the raw commit's seq and
-  // rebuilt from one writer's open windows: such pipelines need one writer.
-  bool needs_single_writer() const { return window_.has_value(); }
+  // The finalizer of this process committed every window closed at
+  // `watermark` (`windows` of them this time): no row is judged against
+  // less from now on (a row of a stream that was idle stays out of windows
+  // already committed and is late, as with windows emitted here before).
+  void note_finalized(int64_t watermark, int64_t windows);
+
+  // One entry of a raw commit's meta "late_rows": `count` rows with this
+  // WindowOperator::row_signature, judged against `watermark` (some of
+  // their windows were closed). Throws nlohmann::json::exception if malformed.
+  struct LateRecord {
+    std::string signature;
+    int64_t time = 0;
+    int64_t watermark = 0;
+    int64_t count = 0;
+  };
+  static std::vector<LateRecord> parse_late_rows(const std::string& text);
 
   int64_t watermark() const { return tracker_.current(); }
   const EventTimeStats& stats() const { return stats_; }
-  size_t open_windows() const { return window_ ? window_->open_windows() : 0; }
+  // Windows live in the finalizer's table, none in this stage.
+  size_t open_windows() const { return 0; }
   size_t dedupe_keys() const { return dedupe_ ? dedupe_->size() : 0; }
 
  private:
@@ -101,25 +125,28 @@ class EventTimeStage {
   WatermarkTracker tracker_;
   std::optional<Deduper> dedupe_;
   std::optional<WindowOperator> window_;
-  std::unique_ptr<LakeWriter> window_lake_;
   std::unique_ptr<LakeWriter> late_lake_;
-  std::optional<RecordBatch> window_out_;
   std::optional<RecordBatch> kept_;
   std::optional<RecordBatch> late_rows_;
-  std::vector<uint32_t> keep_, late_, all_;
+  std::vector<uint32_t> keep_, late_;
   // Per row of the batch being processed: the watermark it is judged against.
-  std::vector<int64_t> row_watermark_, kept_watermark_, running_max_;
-  // The highest pipeline watermark already applied (windows emitted, dedupe
-  // state evicted): no row can be judged against less.
+  std::vector<int64_t> row_watermark_, row_window_watermark_, kept_watermark_, running_max_;
+  // The highest pipeline watermark already applied (dedupe state evicted):
+  // no row is judged against less for dedupe.
   int64_t floor_ = kNoWatermark;
-  // Late rows (in the raw table) whose windows are not emitted yet, by
-  // WindowOperator::row_signature: recorded in each raw commit's meta
-  // ("late_open") so that a restart leaves them out of the rebuilt windows.
-  struct LateOpen {
+  // The highest table watermark this process's finalizer committed windows
+  // up to: a row behind it is late (its windows are in the table already).
+  // Not floor_: that is this worker's own pipeline watermark, which depends
+  // on the streams it happens to read; a window verdict must not (a stream
+  // taken over from another worker may lag behind this worker's others).
+  int64_t window_floor_ = kNoWatermark;
+  // Rows of the pending raw commit some of whose windows were closed, by
+  // (signature, watermark): the commit's meta "late_rows".
+  struct LateRow {
     int64_t time = 0;
     int64_t count = 0;
   };
-  std::map<std::string, LateOpen> late_open_;
+  std::map<std::pair<std::string, int64_t>, LateRow> late_rows_meta_;
   EventTimeStats stats_;
 };
 

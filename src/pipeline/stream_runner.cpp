@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "observability/telemetry.h"
 #include "pipeline/event_time_stage.h"
+#include "pipeline/window_finalizer.h"
 #include "sinks/dlq/dlq_writer.h"
 #include "sinks/lake/lake_writer.h"
 #include "sources/file/file_source.h"
@@ -189,6 +190,27 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   EventTimeStage event_time(config_, out_schema, options_.writer_id);
   event_time.open(state, lake.table_dir(), monotonic_millis());
   const bool track_rows = event_time.enabled();
+  // Windows are computed from the committed raw rows by one finalizer at a
+  // time (window_finalizer.h): with a Kafka source, the owner of the first
+  // topic's partition 0; otherwise this process.
+  std::optional<WindowFinalizer> finalizer;
+  std::string finalizer_stream;
+  if (config_.transforms.window) {
+    finalizer.emplace(config_, out_schema, options_.writer_id);
+    finalizer->open(lake.table_dir());
+    if (config_.source.type == SourceType::kKafka && !config_.source.kafka.topics.empty()) {
+      finalizer_stream = config_.source.kafka.topics.front() + "/0";
+    } else {
+      finalizer->take();
+      event_time.note_finalized(finalizer->covered(), 0);
+    }
+  }
+  auto finalize = [&]() {
+    if (!finalizer || !finalizer->active()) return;
+    const int64_t windows = finalizer->run(now_micros());
+    if (finalizer->covered() != kNoWatermark)
+      event_time.note_finalized(finalizer->covered(), windows);
+  };
 
   // The DLQ is cut back to what the last commit covered: lines written after
   // it belong to records that will be read again.
@@ -354,6 +376,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   }
   const int64_t bytes_start = bytes_done;
   int64_t last_commit_ms = monotonic_millis();
+  int64_t last_finalize_ms = 0;
   std::exception_ptr failure;
 
   // `last`: the final commit before exit (state need not be trimmed).
@@ -369,9 +392,9 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
     }
     std::map<std::string, std::string> meta;
     // This process's claims also take seqs: the raw commit gets the next one
-    // unless another process publishes first (refused below for windows).
+    // unless another process publishes first.
     next_seq = std::max(next_seq, lake.next_seq());
-    // Window results are committed first, tagged with the raw commit's seq.
+    // The late table is committed first, tagged with the raw commit's seq.
     event_time.before_commit(next_seq, meta, monotonic_millis());
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
     if (dlq_topic) {
@@ -387,9 +410,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (options_.telemetry) options_.telemetry->commit_failed(e.what());
       throw;
     }
-    if (event_time.needs_single_writer() && entry.seq != next_seq) {
+    if (config_.transforms.window &&
+        config_.transforms.window->late_policy == LatePolicy::kSideTable && entry.seq != next_seq) {
       throw RuntimeError("another process committed to table " + config_.lake.table +
-                         ": pipelines with windows need a single writer per table");
+                         ": the late side table (late_policy: table) needs a single writer");
     }
     next_seq = entry.seq + 1;
     if (!last) event_time.after_commit();
@@ -549,6 +573,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
           case Work::kBarrier: {
             commit();
             event_time.release(w->streams);
+            if (finalizer && std::count(w->streams.begin(), w->streams.end(), finalizer_stream))
+              finalizer->drop();
             std::lock_guard lock(barrier.mu);
             barrier.done++;
             barrier.cv.notify_all();
@@ -566,6 +592,10 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
                 }
               }
               event_time.adopt(w->streams, lake.table_dir(), monotonic_millis());
+              if (finalizer && std::count(w->streams.begin(), w->streams.end(), finalizer_stream)) {
+                finalizer->take();
+                event_time.note_finalized(finalizer->covered(), 0);
+              }
             } catch (const std::exception&) {
               failed = std::current_exception();
             }
@@ -590,11 +620,18 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         commit();
         last_commit_ms = now;
       }
+      // Other workers' commits move the table watermark too: look at the log
+      // on the commit interval (cheap when nothing is new).
+      if (!failure && finalizer && now - last_finalize_ms >= config_.lake.commit_interval_ms) {
+        finalize();
+        last_finalize_ms = now;
+      }
       progress(false);
       probe(false);
     }
     if (failure) std::rethrow_exception(failure);
     commit(true);  // drain
+    finalize();
   } catch (...) {
     if (options_.telemetry) options_.telemetry->stream_stopped();
     reader_stop = true;

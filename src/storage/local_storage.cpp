@@ -14,82 +14,19 @@
 
 #include <fmt/format.h>
 
+#include "storage/fs_util.h"
+
 namespace sluice::storage {
 
 namespace {
 
+using lakefs::DirCloser;
+using lakefs::fail_errno;
+using lakefs::Fd;
+using lakefs::write_all;
+
 constexpr const char* kTmpPrefix = ".sluice-tmp-";
 constexpr size_t kListPage = 1000;
-
-[[noreturn]] void fail_errno(const std::string& what, const std::string& path) {
-  const int err = errno;
-  throw StorageError(err == ENOENT ? StorageErrorKind::kNotFound : StorageErrorKind::kIo,
-                     "storage: " + what + " " + path + ": " + std::strerror(err));
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-void fsync_dir(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) fail_errno("cannot open directory", dir);
-  if (::fsync(fd.get()) != 0) fail_errno("cannot fsync", dir);
-}
-
-bool is_dir(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// mkdir -p; every level created is fsynced into its parent.
-void make_dirs_durable(const std::string& dir) {
-  if (dir.empty() || is_dir(dir)) return;
-  make_dirs_durable(parent_of(dir));
-  if (::mkdir(dir.c_str(), 0755) != 0) {
-    if (errno == EEXIST && is_dir(dir)) return;
-    fail_errno("cannot create directory", dir);
-  }
-  fsync_dir(parent_of(dir));
-}
-
-void write_all(int fd, const char* data, size_t size, const std::string& path) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::write(fd, data + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_errno("cannot write", path);
-    }
-    done += static_cast<size_t>(n);
-  }
-}
 
 // Copies `from` to the open descriptor `out` with a fixed buffer.
 void copy_into(const std::string& from, int out, const std::string& out_path) {
@@ -111,6 +48,10 @@ std::string random_suffix() {
   static std::atomic<uint64_t> counter{0};
   thread_local std::mt19937_64 rng(std::random_device{}());
   return fmt::format("{:x}-{:x}-{:x}", ::getpid(), counter.fetch_add(1), rng() & 0xffffffff);
+}
+
+int64_t mtime_ms(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
 void walk(const std::string& root, const std::string& rel, std::vector<std::string>& out) {
@@ -165,8 +106,8 @@ std::optional<std::string> LocalStorage::local_path(const std::string& key) cons
 
 std::string LocalStorage::stage(const std::string& path, std::string_view data,
                                 const std::string* source) {
-  const std::string dir = parent_of(path);
-  make_dirs_durable(dir);
+  const std::string dir = lakefs::parent_dir(path);
+  lakefs::make_dirs_durable(dir);
   const std::string tmp = dir + "/" + kTmpPrefix + random_suffix();
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) fail_errno("cannot create", tmp);
@@ -192,7 +133,7 @@ void LocalStorage::put(const std::string& key, std::string_view data) {
     ::unlink(tmp.c_str());
     fail_errno("cannot rename to", path);
   }
-  fsync_dir(parent_of(path));
+  lakefs::fsync_path(lakefs::parent_dir(path));
 }
 
 void LocalStorage::put_file(const std::string& key, const std::string& file) {
@@ -202,7 +143,7 @@ void LocalStorage::put_file(const std::string& key, const std::string& file) {
     ::unlink(tmp.c_str());
     fail_errno("cannot rename to", path);
   }
-  fsync_dir(parent_of(path));
+  lakefs::fsync_path(lakefs::parent_dir(path));
 }
 
 bool LocalStorage::put_if_absent(const std::string& key, std::string_view data) {
@@ -216,26 +157,12 @@ bool LocalStorage::put_if_absent(const std::string& key, std::string_view data) 
     errno = err;
     fail_errno("cannot link to", path);
   }
-  fsync_dir(parent_of(path));
+  lakefs::fsync_path(lakefs::parent_dir(path));
   return true;
 }
 
 std::string LocalStorage::get(const std::string& key) {
-  const std::string path = path_of(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) fail_errno("cannot open", path);
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_errno("cannot read", path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+  return lakefs::read_file(path_of(key));
 }
 
 std::string LocalStorage::get_range(const std::string& key, int64_t offset, int64_t length) {
@@ -292,7 +219,7 @@ std::optional<ObjectInfo> LocalStorage::head(const std::string& key) {
     fail_errno("cannot stat", path);
   }
   if (!S_ISREG(st.st_mode)) return std::nullopt;
-  return ObjectInfo{key, static_cast<int64_t>(st.st_size), {}};
+  return ObjectInfo{key, static_cast<int64_t>(st.st_size), {}, mtime_ms(st)};
 }
 
 ListPage LocalStorage::list(const std::string& prefix, const std::string& token) {
@@ -312,7 +239,7 @@ ListPage LocalStorage::list(const std::string& prefix, const std::string& token)
     }
     struct stat st;
     if (::stat((root_ + "/" + *it).c_str(), &st) != 0) continue;  // raced away
-    page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}});
+    page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}, mtime_ms(st)});
   }
   return page;
 }
@@ -330,17 +257,18 @@ void LocalStorage::copy(const std::string& from, const std::string& to) {
     ::unlink(tmp.c_str());
     fail_errno("cannot rename to", path);
   }
-  fsync_dir(parent_of(path));
+  lakefs::fsync_path(lakefs::parent_dir(path));
 }
 
 void LocalStorage::move(const std::string& from, const std::string& to) {
   const std::string source = path_of(from);
   const std::string path = path_of(to);
-  make_dirs_durable(parent_of(path));
+  lakefs::make_dirs_durable(lakefs::parent_dir(path));
   if (::rename(source.c_str(), path.c_str()) != 0)
     fail_errno("cannot rename " + source + " to", path);
-  fsync_dir(parent_of(path));
-  if (parent_of(path) != parent_of(source)) fsync_dir(parent_of(source));
+  lakefs::fsync_path(lakefs::parent_dir(path));
+  if (lakefs::parent_dir(path) != lakefs::parent_dir(source))
+    lakefs::fsync_path(lakefs::parent_dir(source));
 }
 
 }  // namespace sluice::storage

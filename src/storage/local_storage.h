@@ -14,7 +14,7 @@
 
 namespace sluice::storage {
 
-class LocalStorage final : public Storage {
+class LocalStorage : public Storage {
  public:
   explicit LocalStorage(std::string root);
 

@@ -55,6 +55,10 @@ struct ObjectInfo {
   std::string key;  // relative to the storage root
   int64_t size = 0;
   std::string etag;  // S3 ETag; empty for local files
+  // Last modification (local: mtime; S3: LastModified), ms since the epoch;
+  // 0 when the server gave none (S3 HEAD fills it from Last-Modified only
+  // through list()).
+  int64_t modified_ms = 0;
 };
 
 struct ListPage {

@@ -14,8 +14,8 @@
 #include "batch/lake_table.h"
 #include "batch/quality.h"
 #include "batch_test_util.h"
-#include "sinks/lake/fs_util.h"
 #include "sinks/lake/lake_writer.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 namespace {

@@ -7,7 +7,7 @@
 #include "batch/lake_table.h"
 #include "batch_test_util.h"
 #include "sinks/lake/commit_log.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 namespace {

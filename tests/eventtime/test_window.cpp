@@ -177,4 +177,46 @@ TEST(Window, RowSignatureCoversWhatTheWindowsRead) {
   for (size_t r = 2; r < 5; ++r) EXPECT_NE(op.row_signature(b, 0), op.row_signature(b, r)) << r;
 }
 
+// For hopping windows a row may find some of its windows closed and others
+// open: any_closed() tells the first (the stage records such rows for the
+// finalizer), all_closed() the second (late). Both for negative times too.
+TEST(Window, AnyClosedIsTheEarliestWindowOfTheRow) {
+  WindowConfig w = tumbling();
+  w.size_ms = 60000;
+  w.slide_ms = 20000;  // 50 s is in [0, 60), [20, 80) and [40, 100)
+  WindowOperator op(w, input_schema(), 1);
+  EXPECT_FALSE(op.any_closed(50 * kSec, 59 * kSec));
+  EXPECT_TRUE(op.any_closed(50 * kSec, 60 * kSec));
+  EXPECT_FALSE(op.all_closed(50 * kSec, 60 * kSec));
+  EXPECT_TRUE(op.all_closed(50 * kSec, 100 * kSec));
+  // -5 s: [-60, 0), [-40, 20), [-20, 40)
+  EXPECT_FALSE(op.any_closed(-5 * kSec, -1));
+  EXPECT_TRUE(op.any_closed(-5 * kSec, 0));
+  // On a slide boundary: 40 s is in [0, 60), [20, 80), [40, 100).
+  EXPECT_TRUE(op.any_closed(40 * kSec, 60 * kSec));
+  EXPECT_FALSE(op.any_closed(40 * kSec, 60 * kSec - 1));
+  // Tumbling: the same as all_closed.
+  WindowOperator t(tumbling(), input_schema(), 1);
+  EXPECT_EQ(t.any_closed(30 * kSec, 60 * kSec), t.all_closed(30 * kSec, 60 * kSec));
+  EXPECT_EQ(t.any_closed(30 * kSec, 59 * kSec), t.all_closed(30 * kSec, 59 * kSec));
+}
+
+// discard_closed() drops what emit() would emit (windows committed before).
+TEST(Window, DiscardClosedDropsOnlyClosedWindows) {
+  OutputSchema in = input_schema();
+  WindowOperator op(tumbling(), in, 1);
+  RecordBatch b(in);
+  add(b, "temp", 10 * kSec, 1);
+  add(b, "temp", 70 * kSec, 2);
+  add(b, "temp", 130 * kSec, 3);
+  std::vector<uint32_t> late;
+  op.add(b, all(b), kNoWatermark, late);
+  ASSERT_EQ(op.open_windows(), 3u);
+  op.discard_closed(120 * kSec);
+  EXPECT_EQ(op.open_windows(), 1u);
+  RecordBatch out(op.output_schema());
+  EXPECT_EQ(op.emit(180 * kSec, 0, out), 1u);
+  EXPECT_EQ(out.columns[0].int64_at(0), 120 * kSec);
+}
+
 }  // namespace sluice

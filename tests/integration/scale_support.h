@@ -17,13 +17,6 @@
 
 namespace sluice::testing {
 
-inline std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Every published log entry of a table, parsed.
 inline std::vector<nlohmann::json> log_entries_json(const std::string& table) {
   std::vector<std::pair<std::string, nlohmann::json>> named;
@@ -78,6 +71,16 @@ inline int64_t committed_messages(const std::string& table) {
   return n;
 }
 
+// The window table's position of the finalizer's stream: every window that
+// closes at this table watermark is committed (-1: nothing finalized yet).
+inline int64_t finalized_up_to(const std::string& window_table) {
+  int64_t up_to = -1;
+  for (const auto& e : log_entries_json(window_table)) {
+    if (e["end_offsets"].contains("finalize")) up_to = e["end_offsets"]["finalize"].get<int64_t>();
+  }
+  return up_to;
+}
+
 // Waits up to `seconds` for `done`; false on timeout.
 template <typename F>
 bool wait_for(F done, int seconds) {
@@ -91,14 +94,18 @@ bool wait_for(F done, int seconds) {
 
 // Produces events [from, to) of `family` (seed `seed`) keyed by their index's
 // key field, so that a duplicate (a producer retry) goes to the partition of
-// its original, as Kafka producers' retries do.
+// its original, as Kafka producers' retries do. `event_rate`: events per
+// second of event time; `late_pct`: events stamped minutes in the past.
 inline void produce_events(KafkaProducer& producer, const std::string& topic,
                            const std::string& family, uint64_t seed, double duplicates_pct,
-                           int64_t from, int64_t to, const std::string& key_field) {
+                           int64_t from, int64_t to, const std::string& key_field,
+                           double event_rate = 1000, double late_pct = 0) {
   GeneratorOptions g;
   g.family = family;
   g.seed = seed;
   g.duplicates_pct = duplicates_pct;
+  g.events_per_second_of_event_time = event_rate;
+  g.late_pct = late_pct;
   Generator gen(g);
   std::string line;
   for (int64_t i = from; i < to; ++i) {

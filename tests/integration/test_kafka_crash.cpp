@@ -44,28 +44,6 @@ std::vector<std::string> run_args(const std::string& brokers, const std::string&
           "source.kafka.max_batch_records=500"};
 }
 
-// Files listed by the commit log, as a DuckDB list literal.
-std::string logged_files(const std::string& table) {
-  std::string list = "[";
-  for (const auto& entry : std::filesystem::directory_iterator(table + "/_sluice_log")) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    nlohmann::json j = nlohmann::json::parse(in);
-    for (const auto& f : j["files"]) {
-      if (list.size() > 1) list += ",";
-      list += "'" + table + "/" + f["path"].get<std::string>() + "'";
-    }
-  }
-  return list + "]";
-}
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Data commits (ownership claims, which every assignment publishes, left out).
 size_t log_entries(const std::string& table) {
   size_t n = 0;

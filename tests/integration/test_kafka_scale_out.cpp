@@ -3,8 +3,9 @@
 // 2 s one of them joins, is SIGKILLed, leaves with SIGTERM or comes back. The
 // lake, read back with DuckDB through a plain glob, must equal the lake of a
 // single worker that read the same topic alone: for each example pipeline
-// (clickstream; user_events; iot with its dedupe, without its window table,
-// which still needs one writer: see ARCHITECTURE.md).
+// (clickstream; user_events; iot with its dedupe and its window table, which
+// the workers' window finalizer computes from the committed raw rows: one
+// final row per window and group, equal to the single worker's).
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -22,6 +23,9 @@ struct Case {
   const char* key;       // message key field (a producer retry keeps its partition)
   double duplicates_pct;
   std::vector<std::string> sets;
+  const char* window_table = nullptr;  // the pipeline's window table, if any
+  double event_rate = 1000;            // events per second of event time
+  double late_pct = 0;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -78,7 +82,8 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
   std::thread producer_thread([&] {
     KafkaProducer producer(broker.bootstraps(), {});
     for (int64_t i = 0; i < kEvents; i += 300) {
-      produce_events(producer, c.pipeline, c.family, 33, c.duplicates_pct, i, i + 300, c.key);
+      produce_events(producer, c.pipeline, c.family, 33, c.duplicates_pct, i, i + 300, c.key,
+                     c.event_rate, c.late_pct);
       producer.flush(30000);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
@@ -114,17 +119,24 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
   ASSERT_TRUE(wait_for([&] { return committed_messages(table) >= kEvents; }, 90))
       << "committed " << committed_messages(table) << " of " << kEvents << " messages\n"
       << file_text(dir.path() + "/w1.log");
-  for (const auto& w : {"w1", "w2", "w3"}) {
-    ASSERT_EQ(workers[w]->poll(), -1) << w << ": " << file_text(dir.path() + "/" + w + ".log");
-    stop(w, SIGTERM);
-  }
-  EXPECT_EQ(committed_messages(table), kEvents);
-
   // The same topic read by one worker alone, in its own group and lake.
   std::vector<std::string> alone = worker(c, broker.bootstraps(), single, "alone", "solo");
   alone.insert(alone.end(), {"--stop-after", std::to_string(kEvents)});
   std::string out;
   ASSERT_EQ(run_sluice(alone, &out), 0) << out;
+  if (c.window_table) {
+    // The workers' finalizer reaches the table watermark the single worker
+    // ended with (both are the same function of the committed raw rows).
+    const int64_t solo = finalized_up_to(single + "/" + c.window_table);
+    EXPECT_GT(solo, 0);
+    EXPECT_TRUE(wait_for([&] { return finalized_up_to(multi + "/" + c.window_table) == solo; }, 60))
+        << finalized_up_to(multi + "/" + c.window_table) << " vs " << solo;
+  }
+  for (const auto& w : {"w1", "w2", "w3"}) {
+    ASSERT_EQ(workers[w]->poll(), -1) << w << ": " << file_text(dir.path() + "/" + w + ".log");
+    stop(w, SIGTERM);
+  }
+  EXPECT_EQ(committed_messages(table), kEvents);
 
   Duck duck;
   auto rows = [&](const std::string& lake) {
@@ -141,22 +153,49 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
       duck.scalar("SELECT count(*) FROM (" + rows(single) + " EXCEPT ALL " + rows(multi) + ")"), 0);
   std::string verify;
   EXPECT_EQ(run_sluice({"lake", "verify", table}, &verify), 0) << verify;
+  if (c.window_table) {
+    // One final row per window and group, never partials or repeats, and
+    // the same rows (bit for bit: the finalizer aggregates in a fixed order)
+    // as the single worker's.
+    auto windows = [&](const std::string& lake) {
+      return "(SELECT * EXCLUDE (processing_time) FROM read_parquet('" + lake + "/" +
+             c.window_table + "/**/*.parquet', hive_partitioning=false))";
+    };
+    const int64_t w_multi = duck.scalar("SELECT count(*) FROM " + windows(multi));
+    EXPECT_GT(w_multi, 5);
+    EXPECT_EQ(w_multi, duck.scalar("SELECT count(*) FROM " + windows(single)));
+    EXPECT_EQ(duck.scalar("SELECT count(*) - count(DISTINCT (window_start, device_type)) FROM " +
+                          windows(multi)),
+              0);
+    auto differ = duck.rows(
+        "SELECT side || ': ' || CAST(d AS VARCHAR) FROM (SELECT 'multi' AS side, d FROM (" +
+        windows(multi) + " EXCEPT ALL " + windows(single) +
+        ") d UNION ALL SELECT 'single', d FROM (" + windows(single) + " EXCEPT ALL " +
+        windows(multi) + ") d) ORDER BY CAST(d AS VARCHAR)");
+    std::string shown;
+    for (const auto& r : differ) {
+      for (const auto& v : r) shown += v + " ";
+      shown += "\n";
+    }
+    EXPECT_TRUE(differ.empty()) << differ.size() << " window rows differ:\n" << shown;
+    EXPECT_EQ(duck.scalar("SELECT count(*) FROM (" + windows(single) + " EXCEPT ALL " +
+                          windows(multi) + ")"),
+              0);
+    EXPECT_EQ(run_sluice({"lake", "verify", multi + "/" + c.window_table}, &verify), 0) << verify;
+    RecordProperty("windows", std::to_string(w_multi));
+  }
   RecordProperty("rows", std::to_string(n_multi));
   RecordProperty("log_entries", std::to_string(log_entries_json(table).size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Examples, KafkaScaleOut,
-    ::testing::Values(
-        Case{"clickstream", "clickstream", "session_id", 0, {}},
-        Case{"user_events", "user_events", "user_id", 0, {}},
-        Case{"iot",
-             "iot",
-             "event_id",
-             2,
-             {"transforms=[{type: add_fields, ingest_timestamp: ingest_timestamp, source_type: "
-              "iot}, {type: watermark, delay: 30s, idle_timeout: 1m}, {type: dedupe, key: "
-              "[event_id], horizon: 10m}]"}}),
+    ::testing::Values(Case{"clickstream", "clickstream", "session_id", 0, {}},
+                      Case{"user_events", "user_events", "user_id", 0, {}},
+                      // 6000 events over 5 minutes of event time, 1% of them 1-5 minutes
+                      // late: about 20 one-minute windows close, and late rows are judged
+                      // by whichever worker reads their partition.
+                      Case{"iot", "iot", "event_id", 2, {}, "iot_windows", 20, 1}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.pipeline); });
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,29 @@
 namespace sluice::testing {
 
 using testsupport::TempDir;
+
+// The whole text of a file ("" when it cannot be read).
+inline std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The files a table's commit log lists, as a DuckDB list literal.
+inline std::string logged_files(const std::string& table) {
+  std::string list = "[";
+  for (const auto& entry : std::filesystem::directory_iterator(table + "/_sluice_log")) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    nlohmann::json j = nlohmann::json::parse(in);
+    for (const auto& f : j["files"]) {
+      if (list.size() > 1) list += ",";
+      list += "'" + table + "/" + f["path"].get<std::string>() + "'";
+    }
+  }
+  return list + "]";
+}
 
 // A child process running the sluice binary; stdout/stderr go to `log`.
 class Child {

@@ -291,6 +291,50 @@ TEST(CommitProtocolFaults, NothingLostOrDuplicated) {
   EXPECT_GT(proxy.faults(), 10) << "the proxy injected too few faults to show anything";
 }
 
+// A local table whose put_if_absent fails after (or instead of) creating
+// the object, like a failed fsync after link(2) or a lost S3 response.
+class FlakyPublish : public storage::LocalStorage {
+ public:
+  using LocalStorage::LocalStorage;
+  enum class Mode { kOk, kFailAfterCreate, kFailBeforeCreate } mode = Mode::kOk;
+  bool put_if_absent(const std::string& key, std::string_view data) override {
+    if (key.rfind("_sluice_log/", 0) == 0 && mode != Mode::kOk) {
+      if (mode == Mode::kFailAfterCreate) LocalStorage::put_if_absent(key, data);
+      throw storage::StorageError(storage::StorageErrorKind::kIo, "injected publish failure");
+    }
+    return LocalStorage::put_if_absent(key, data);
+  }
+};
+
+// publish() tells whether the entry was linked even when it throws, so a
+// caller deletes staged files only when nothing was published.
+TEST(CommitProtocolPublish, ReportsALinkedEntryWhenALaterStepThrows) {
+  testsupport::TempDir dir;
+  FlakyPublish table(dir.path() + "/t");
+  LakeCommitter c(table, "w");
+  c.recover();
+  using State = LakeCommitter::PublishState;
+  State state = State::kUnknown;
+
+  table.mode = FlakyPublish::Mode::kFailBeforeCreate;
+  std::string staged = c.stage(write_local(dir.path(), "0:0", 0), true);
+  EXPECT_THROW(c.publish(pending({staged}, 0, 1), nullptr, state), storage::StorageError);
+  EXPECT_EQ(state, State::kNotPublished);
+  EXPECT_TRUE(read_commit_log(table).empty());
+  c.discard({staged});
+
+  table.mode = FlakyPublish::Mode::kFailAfterCreate;
+  staged = c.stage(write_local(dir.path(), "0:0", 0), true);
+  EXPECT_THROW(c.publish(pending({staged}, 0, 1), nullptr, state), storage::StorageError);
+  EXPECT_EQ(state, State::kPublished);
+  EXPECT_EQ(c.last_seq(), 1);
+  // The staged file was kept: recovery rolls the published entry forward.
+  table.mode = FlakyPublish::Mode::kOk;
+  LakeCommitter again(table, "w");
+  ASSERT_EQ(again.recover().size(), 1u);
+  EXPECT_EQ(check_exactly_once(table), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, CommitProtocol, ::testing::Values(Where::kLocal, Where::kS3),
                          [](const auto& info) {
                            return info.param == Where::kLocal ? std::string("Local")

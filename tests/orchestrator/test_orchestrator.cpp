@@ -11,7 +11,7 @@
 #include "orch_test_util.h"
 #include "orchestrator/orchestrator.h"
 #include "sinks/lake/commit_log.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 namespace {

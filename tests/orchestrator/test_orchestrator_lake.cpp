@@ -12,7 +12,7 @@
 #include "batch/lake_table.h"
 #include "orch_test_util.h"
 #include "orchestrator/orchestrator.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 namespace sluice {
 namespace {
@@ -65,74 +65,70 @@ TEST(OrchestratorLake, NewCommitsRunTheJobsForExactlyTheNewDays) {
   EXPECT_EQ(store->checkpoint("job:daily:events"), read_live_table(lake + "/events").last_seq);
 }
 
-int run_binary(const std::vector<std::string>& args, pid_t* child = nullptr) {
+// Runs `args` and returns its wait status; `env` ("NAME=value", may be "") is
+// set in the child only.
+int run_binary(const std::vector<std::string>& args, const std::string& env = "") {
   pid_t pid = fork();
   if (pid == 0) {
+    if (!env.empty()) putenv(const_cast<char*>(env.c_str()));
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
   }
-  if (child) {
-    *child = pid;
-    return 0;
-  }
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return status;
 }
 
+bool exited_zero(int status) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// The orchestrator is SIGKILLed inside the first job's publish (at each step
+// of it, through the batch publisher's test hook), after the attempt was
+// recorded as running. A restart resumes that run (a second attempt of the
+// same run, not a new run) and the output holds each day once.
 TEST(OrchestratorLake, SigkillDuringARunThenRestartFinishesItOnceWithoutDuplicates) {
-  TempDir tmp;
-  const std::string lake = tmp.path() + "/lake";
-  // A slow job: the SQL burns a few seconds of CPU before producing the days.
-  std::string slow_keys = "    retries: 0\n";
-  std::string yaml = orchtest::pipeline_yaml(lake, slow_keys, "orchestrator: {warehouse: none}\n");
-  const std::string fast_sql =
-      "SELECT CAST(\"timestamp\" AS DATE) AS day, count(*) AS events FROM events GROUP BY ALL";
-  const std::string slow_sql =
-      "SELECT CAST(\"timestamp\" AS DATE) AS day, count(*) AS events FROM events, (SELECT "
-      "sum(hash(x)) AS h FROM range(400000000) t(x)) GROUP BY ALL";
-  yaml.replace(yaml.find(fast_sql), fast_sql.size(), slow_sql);
-  const std::string pipeline = tmp.path() + "/p.yaml";
-  orchtest::write_file(pipeline, yaml);
-  PipelineConfig p = load_pipeline(pipeline);
-  orchtest::ingest(p, orchtest::events_ndjson({"2025-02-01", "2025-02-02"}, 4, 0), tmp.path(), "a");
+  for (const std::string step : {"staged", "published", "moved"}) {
+    SCOPED_TRACE("killed at " + step);
+    TempDir tmp;
+    const std::string lake = tmp.path() + "/lake";
+    const std::string pipeline = tmp.path() + "/p.yaml";
+    orchtest::write_file(pipeline, orchtest::pipeline_yaml(lake, "    retries: 0\n",
+                                                           "orchestrator: {warehouse: none}\n"));
+    PipelineConfig p = load_pipeline(pipeline);
+    orchtest::ingest(p, orchtest::events_ndjson({"2025-02-01", "2025-02-02"}, 4, 0), tmp.path(),
+                     "a");
+    const std::vector<std::string> once = {SLUICE_BINARY, "orchestrate", pipeline, "--once",
+                                           "--quiet"};
 
-  pid_t child = 0;
-  run_binary({SLUICE_BINARY, "orchestrate", pipeline, "--once", "--quiet"}, &child);
-  // Wait until the run is recorded as running, then kill the orchestrator.
-  bool saw_running = false;
-  for (int i = 0; i < 3000 && !saw_running; ++i) {
-    if (lakefs::exists(lake + "/_sluice_orchestrator.db")) {
+    const int killed = run_binary(once, "SLUICE_TEST_BATCH_KILL_AT=" + step);
+    ASSERT_TRUE(WIFSIGNALED(killed) && WTERMSIG(killed) == SIGKILL) << "status " << killed;
+    {
       auto store = open_sqlite_store(lake + "/_sluice_orchestrator.db");
-      auto runs = store->list_runs("daily", 1);
-      saw_running = !runs.empty() && runs[0].status == "running";
+      auto runs = store->list_runs("daily", 10);
+      ASSERT_EQ(runs.size(), 1u);
+      EXPECT_EQ(runs[0].status, "running");  // what the killed process left
     }
-    if (!saw_running) usleep(10000);
-  }
-  ASSERT_TRUE(saw_running);
-  kill(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
 
-  EXPECT_EQ(run_binary({SLUICE_BINARY, "orchestrate", pipeline, "--once", "--quiet"}), 0);
-  auto store = open_sqlite_store(lake + "/_sluice_orchestrator.db");
-  auto runs = store->list_runs("daily", 10);
-  ASSERT_EQ(runs.size(), 1u);  // the interrupted run was resumed, not duplicated
-  EXPECT_EQ(runs[0].status, "succeeded");
-  EXPECT_EQ(runs[0].attempts, 2);
-  auto attempts = store->attempts(runs[0].id);
-  ASSERT_EQ(attempts.size(), 2u);
-  EXPECT_EQ(attempts[0].status, "interrupted");
-  EXPECT_EQ(attempts[1].status, "succeeded");
-  EXPECT_EQ(rows_per_day(lake + "/daily"),
-            (std::map<std::string, int64_t>{{"2025-02-01", 1}, {"2025-02-02", 1}}));
-  // A third pass finds nothing to do.
-  EXPECT_EQ(run_binary({SLUICE_BINARY, "orchestrate", pipeline, "--once", "--quiet"}), 0);
-  EXPECT_EQ(store->list_runs("daily", 10).size(), 1u);
+    EXPECT_TRUE(exited_zero(run_binary(once)));
+    auto store = open_sqlite_store(lake + "/_sluice_orchestrator.db");
+    auto runs = store->list_runs("daily", 10);
+    ASSERT_EQ(runs.size(), 1u);  // the interrupted run was resumed, not duplicated
+    EXPECT_EQ(runs[0].status, "succeeded");
+    EXPECT_EQ(runs[0].attempts, 2);
+    auto attempts = store->attempts(runs[0].id);
+    ASSERT_EQ(attempts.size(), 2u);
+    EXPECT_EQ(attempts[0].status, "interrupted");
+    EXPECT_EQ(attempts[1].status, "succeeded");
+    EXPECT_EQ(rows_per_day(lake + "/daily"),
+              (std::map<std::string, int64_t>{{"2025-02-01", 1}, {"2025-02-02", 1}}));
+    // A third pass finds nothing to do.
+    EXPECT_TRUE(exited_zero(run_binary(once)));
+    EXPECT_EQ(store->list_runs("daily", 10).size(), 1u);
+  }
 }
 
 TEST(OrchestratorLake, SluiceRunHostsTheOrchestrator) {
@@ -143,7 +139,8 @@ TEST(OrchestratorLake, SluiceRunHostsTheOrchestrator) {
                        orchtest::pipeline_yaml(lake, "", "orchestrator: {warehouse: none}\n"));
   const std::string input = tmp.path() + "/in.ndjson";
   orchtest::write_file(input, orchtest::events_ndjson({"2025-03-01", "2025-03-02"}, 2, 0));
-  ASSERT_EQ(run_binary({SLUICE_BINARY, "run", pipeline, "--input", input, "--quiet"}), 0);
+  ASSERT_TRUE(
+      exited_zero(run_binary({SLUICE_BINARY, "run", pipeline, "--input", input, "--quiet"})));
   auto store = open_sqlite_store(lake + "/_sluice_orchestrator.db");
   auto runs = store->list_runs("daily", 10);
   ASSERT_FALSE(runs.empty());

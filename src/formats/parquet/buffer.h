@@ -19,6 +19,7 @@ class Buffer {
   const uint8_t* data() const { return data_.get(); }
   uint8_t* data() { return data_.get(); }
   size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
   void clear() { size_ = 0; }
   void reserve(size_t n) {
     if (n > capacity_) grow(n);
@@ -95,6 +96,7 @@ class RawArray {
   const T* data() const { return data_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  size_t capacity_bytes() const { return capacity_ * sizeof(T); }
   void clear() { size_ = 0; }
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }

@@ -80,9 +80,6 @@ void set_string_bounds(std::string_view min, std::string_view max, size_t limit,
 
 }  // namespace
 
-ColumnWriter::ColumnWriter(const ColumnSpec& spec, const WriterOptions& options)
-    : spec_(spec), options_(options) {}
-
 void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
   levels_.clear();
   values32_.clear();
@@ -93,7 +90,7 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
   size_t total = 0;
   for (const Slice& slice : slices) total += slice.end - slice.begin;
   levels_.reserve(total);
-  switch (spec_.type) {
+  switch (spec_->type) {
     case ColumnType::kInt32:
       values32_.reserve(total);
       break;
@@ -125,7 +122,7 @@ void ColumnWriter::gather(std::span<const Slice> slices, size_t index) {
     }
     const size_t nulls = n - present;
     null_count_ += nulls;
-    switch (spec_.type) {
+    switch (spec_->type) {
       case ColumnType::kInt32:
         gather_fixed(column, slice.begin, slice.end, nulls, values32_);
         break;
@@ -166,8 +163,8 @@ void ColumnWriter::gather_strings() {
 }
 
 size_t ColumnWriter::dictionary_size() const {
-  if (spec_.type == ColumnType::kString) return dict_strings_.size();
-  if (spec_.type == ColumnType::kInt32) return dict32_.size();
+  if (spec_->type == ColumnType::kString) return dict_strings_.size();
+  if (spec_->type == ColumnType::kInt32) return dict32_.size();
   return dict64_.size();
 }
 
@@ -175,18 +172,18 @@ size_t ColumnWriter::dictionary_size() const {
 // dictionary's PLAIN size passes the limit or it holds more entries than the
 // repeat ratio allows (the rest is then not hashed).
 ColumnWriter::Mode ColumnWriter::build_dictionary() {
-  const size_t limit = std::min(options_.dictionary_page_bytes, kMaxPageBytes);
+  const size_t limit = std::min(options_->dictionary_page_bytes, kMaxPageBytes);
   const size_t present = levels_.size() - null_count_;
-  if (spec_.type == ColumnType::kBool || present == 0) return Mode::kPlain;
+  if (spec_->type == ColumnType::kBool || present == 0) return Mode::kPlain;
   indices_.resize(present);
   uint32_t* idx = indices_.data();
-  const size_t repeats = std::max<size_t>(1, options_.dictionary_min_repeats);
+  const size_t repeats = std::max<size_t>(1, options_->dictionary_min_repeats);
   const size_t max_distinct = std::max<size_t>(1, present / repeats);
   // Distinct values grow slower than values, so a prefix that already repeats
   // too little predicts the chunk: decide there instead of hashing everything.
   const size_t probe = std::min(present, std::max<size_t>(4096, present / 8));
   auto sparse = [&](size_t i, size_t distinct) { return i == probe && distinct * repeats > probe; };
-  if (spec_.type == ColumnType::kString) {
+  if (spec_->type == ColumnType::kString) {
     dict_strings_.reset();
     size_t k = 0;  // non-null values so far
     std::string_view prev;
@@ -214,7 +211,7 @@ ColumnWriter::Mode ColumnWriter::build_dictionary() {
         }
       }
     }
-  } else if (spec_.type == ColumnType::kInt32) {
+  } else if (spec_->type == ColumnType::kInt32) {
     dict32_.reset();
     const size_t max_entries = std::min(max_distinct, limit / sizeof(uint32_t));
     for (size_t i = 0; i < present; ++i) {
@@ -249,7 +246,7 @@ ColumnWriter::Mode ColumnWriter::build_dictionary() {
 void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
   s.null_count = static_cast<int64_t>(null_count_);
   const bool dict = mode == Mode::kDictionary;
-  switch (spec_.type) {
+  switch (spec_->type) {
     case ColumnType::kInt32: {
       const std::span<const uint32_t> v =
           dict ? std::span<const uint32_t>(dict32_.values()) : values32_;
@@ -338,7 +335,7 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
         if (x < lo) lo = x;
         if (hi < x) hi = x;
       }
-      set_string_bounds(lo, hi, options_.max_statistics_bytes, s);
+      set_string_bounds(lo, hi, options_->max_statistics_bytes, s);
       return;
     }
   }
@@ -347,13 +344,13 @@ void ColumnWriter::compute_statistics(Mode mode, Statistics& s) const {
 void ColumnWriter::write_dictionary_page(PageSink& pages, ChunkTotals& totals,
                                          ColumnChunkMeta& meta) {
   page_.clear();
-  if (spec_.type == ColumnType::kString) {
+  if (spec_->type == ColumnType::kString) {
     for (size_t i = 0; i < dict_strings_.size(); ++i) {
       const std::string_view e = dict_strings_.at(i);
       page_.put_u32_le(static_cast<uint32_t>(e.size()));
       page_.append(e.data(), e.size());
     }
-  } else if (spec_.type == ColumnType::kInt32) {
+  } else if (spec_->type == ColumnType::kInt32) {
     page_.append(dict32_.values().data(), dict32_.plain_bytes());
   } else {
     page_.append(dict64_.values().data(), dict64_.plain_bytes());
@@ -381,7 +378,7 @@ void ColumnWriter::encode_page(Mode mode, size_t row_begin, size_t row_end, size
     rle_hybrid_encode(indices_.data() + value_begin, n, index_width_, page_);
     return;
   }
-  switch (spec_.type) {
+  switch (spec_->type) {
     case ColumnType::kInt32:
       page_.append(values32_.data() + value_begin, n * sizeof(uint32_t));
       break;
@@ -417,7 +414,7 @@ template <typename Cost>
 void ColumnWriter::cut_pages(Cost cost, Mode mode, PageSink& pages, ChunkTotals& totals,
                              ColumnChunkMeta& meta) {
   const uint64_t limit_bits =
-      static_cast<uint64_t>(std::min(options_.data_page_bytes, kMaxPageBytes)) * 8;
+      static_cast<uint64_t>(std::min(options_->data_page_bytes, kMaxPageBytes)) * 8;
   const size_t rows = levels_.size();
   const uint8_t* levels = levels_.data();
   const Encoding encoding = mode == Mode::kDictionary ? Encoding::kRleDictionary : Encoding::kPlain;
@@ -451,7 +448,7 @@ void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& tot
     cut_pages([width](size_t) { return width; }, mode, pages, totals, meta);
     return;
   }
-  switch (spec_.type) {
+  switch (spec_->type) {
     case ColumnType::kInt32:
       cut_pages([](size_t) { return uint64_t{32}; }, mode, pages, totals, meta);
       break;
@@ -472,17 +469,20 @@ void ColumnWriter::write_data_pages(Mode mode, PageSink& pages, ChunkTotals& tot
   }
 }
 
-ColumnChunkMeta ColumnWriter::write_chunk(std::span<const Slice> slices, size_t index,
+ColumnChunkMeta ColumnWriter::write_chunk(const ColumnSpec& spec, const WriterOptions& options,
+                                          std::span<const Slice> slices, size_t index,
                                           PageSink& pages) {
+  spec_ = &spec;
+  options_ = &options;
   slices_ = slices;
   column_index_ = index;
   gather(slices, index);
   const Mode mode = build_dictionary();
-  if (mode == Mode::kPlain && spec_.type == ColumnType::kString) gather_strings();
+  if (mode == Mode::kPlain && spec_->type == ColumnType::kString) gather_strings();
 
   ColumnChunkMeta meta;
-  meta.type = physical_type(spec_.type);
-  meta.path = spec_.name;
+  meta.type = physical_type(spec_->type);
+  meta.path = spec_->name;
   meta.codec = pages.codec_id();
   meta.num_values = static_cast<int64_t>(levels_.size());
   if (mode == Mode::kDictionary) {
@@ -499,6 +499,13 @@ ColumnChunkMeta ColumnWriter::write_chunk(std::span<const Slice> slices, size_t 
   meta.total_uncompressed_size = totals.uncompressed;
   meta.total_compressed_size = totals.compressed;
   return meta;
+}
+
+size_t ColumnWriter::capacity_bytes() const {
+  return levels_.capacity_bytes() + values32_.capacity_bytes() + values64_.capacity_bytes() +
+         bools_.capacity_bytes() + strings_.capacity_bytes() + indices_.capacity_bytes() +
+         dict32_.capacity_bytes() + dict64_.capacity_bytes() + dict_strings_.capacity_bytes() +
+         page_.capacity();
 }
 
 }  // namespace sluice::parquet

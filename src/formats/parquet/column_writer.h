@@ -7,8 +7,12 @@
 // then cuts data pages by `data_page_bytes` (the estimate is checked per value,
 // a page always holds at least one row) and computes the chunk statistics.
 //
-// Threading: one ColumnWriter per column of a FileWriter; its buffers are kept
-// between row groups, so steady-state encoding does not allocate.
+// A ColumnWriter holds only scratch (gathered values, dictionaries, the page
+// being built): nothing of it outlives a write_chunk() call but its buffers'
+// capacity, so one ColumnWriter serves every column of every file that one
+// thread encodes (EncodeScratch), and steady-state encoding does not allocate.
+//
+// Threading: used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +30,12 @@ namespace sluice::parquet {
 
 class ColumnWriter {
  public:
-  ColumnWriter(const ColumnSpec& spec, const WriterOptions& options);
-
-  // Encodes column `index` of the slices' rows as one column chunk.
-  ColumnChunkMeta write_chunk(std::span<const Slice> slices, size_t index, PageSink& pages);
+  // Encodes column `index` (described by `spec`) of the slices' rows as one
+  // column chunk. `spec` and `options` are used only during the call.
+  ColumnChunkMeta write_chunk(const ColumnSpec& spec, const WriterOptions& options,
+                              std::span<const Slice> slices, size_t index, PageSink& pages);
+  // Bytes of scratch capacity held (buffers and dictionaries).
+  size_t capacity_bytes() const;
 
  private:
   enum class Mode { kDictionary, kPlain };
@@ -46,10 +52,10 @@ class ColumnWriter {
                    size_t value_end);
   size_t dictionary_size() const;
 
-  ColumnSpec spec_;
-  const WriterOptions& options_;
-  int index_width_ = 1;            // bits per dictionary index
-  std::span<const Slice> slices_;  // the chunk being written
+  const ColumnSpec* spec_ = nullptr;        // of the chunk being written
+  const WriterOptions* options_ = nullptr;  // of the chunk being written
+  int index_width_ = 1;                     // bits per dictionary index
+  std::span<const Slice> slices_;           // the chunk being written
   size_t column_index_ = 0;
 
   // The gathered chunk: one definition level per row, the non-null values.

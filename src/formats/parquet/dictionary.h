@@ -95,6 +95,9 @@ class FixedDictionary {
   size_t size() const { return values_.size(); }
   size_t plain_bytes() const { return values_.size() * sizeof(Bits); }
   const std::vector<Bits>& values() const { return values_; }
+  size_t capacity_bytes() const {
+    return slots_.capacity() * sizeof(Slot) + values_.capacity() * sizeof(Bits);
+  }
 
  private:
   struct Slot {
@@ -154,6 +157,10 @@ class StringDictionary {
   size_t size() const { return offsets_.size() - 1; }
   // PLAIN: a 4-byte length before each entry.
   size_t plain_bytes() const { return chars_.size() + 4 * size(); }
+  size_t capacity_bytes() const {
+    return slots_.capacity() * sizeof(Slot) + offsets_.capacity() * sizeof(size_t) +
+           chars_.capacity();
+  }
   std::string_view at(size_t i) const {
     return std::string_view(chars_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
   }

@@ -24,7 +24,6 @@ FileSink::FileSink(std::string path, size_t buffer_bytes)
     : path_(std::move(path)), capacity_(buffer_bytes == 0 ? 1 : buffer_bytes) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) fail("cannot create", path_, errno);
-  buffer_.reset(new uint8_t[capacity_]);
 }
 
 FileSink::~FileSink() {
@@ -46,6 +45,7 @@ void FileSink::write_fully(const uint8_t* data, size_t n) {
 void FileSink::write(const void* data, size_t n) {
   if (fd_ < 0) throw RuntimeError("parquet: write to closed file " + path_);
   const uint8_t* p = static_cast<const uint8_t*>(data);
+  if (!buffer_) buffer_.reset(new uint8_t[capacity_]);
   if (used_ + n <= capacity_) {
     std::memcpy(buffer_.get() + used_, p, n);
     used_ += n;
@@ -65,7 +65,12 @@ void FileSink::flush() {
   if (fd_ < 0) throw RuntimeError("parquet: flush of closed file " + path_);
   const size_t n = used_;
   used_ = 0;
-  write_fully(buffer_.get(), n);
+  if (n > 0) write_fully(buffer_.get(), n);
+}
+
+void FileSink::release_buffer() {
+  flush();
+  buffer_.reset();
 }
 
 void FileSink::sync() {

@@ -15,14 +15,26 @@ namespace {
 constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 }
 
+struct EncodeScratch::Impl {
+  std::vector<ColumnWriter> columns;  // one per column index
+  PageScratch pages;
+};
+
+EncodeScratch::EncodeScratch() : impl_(std::make_unique<Impl>()) {}
+EncodeScratch::~EncodeScratch() = default;
+
+size_t EncodeScratch::capacity_bytes() const {
+  size_t n = impl_->pages.capacity_bytes();
+  for (const ColumnWriter& c : impl_->columns) n += c.capacity_bytes();
+  return n;
+}
+
 struct FileWriter::Impl {
   Impl(const OutputSchema& s, WriterOptions o, ByteSink& sink_)
       : schema(s),
         options(std::move(o)),
         sink(sink_),
         pages(sink_, options.codec, options.zstd_level) {
-    columns.reserve(schema.size());
-    for (const ColumnSpec& spec : schema) columns.emplace_back(spec, options);
     meta.schema = &schema;
     meta.key_value_metadata = options.key_value_metadata;
     meta.created_by = options.created_by;
@@ -54,7 +66,7 @@ struct FileWriter::Impl {
     }
   }
 
-  void write_row_group(std::span<const Slice> slices) {
+  void write_row_group(std::span<const Slice> slices, EncodeScratch::Impl& scratch) {
     int64_t rows = 0;
     for (const Slice& slice : slices) {
       check_slice(slice);
@@ -64,9 +76,15 @@ struct FileWriter::Impl {
     RowGroupMeta rg;
     rg.num_rows = rows;
     rg.file_offset = static_cast<int64_t>(pages.position());
-    rg.columns.reserve(columns.size());
-    for (size_t c = 0; c < columns.size(); ++c) {
-      rg.columns.push_back(columns[c].write_chunk(slices, c, pages));
+    rg.columns.reserve(schema.size());
+    if (scratch.columns.size() < schema.size()) scratch.columns.resize(schema.size());
+    pages.bind(&scratch.pages);
+    struct Unbind {
+      PageSink& p;
+      ~Unbind() { p.bind(nullptr); }
+    } unbind{pages};
+    for (size_t c = 0; c < schema.size(); ++c) {
+      rg.columns.push_back(scratch.columns[c].write_chunk(schema[c], options, slices, c, pages));
       rg.total_byte_size += rg.columns.back().total_uncompressed_size;
       rg.total_compressed_size += rg.columns.back().total_compressed_size;
     }
@@ -88,7 +106,7 @@ struct FileWriter::Impl {
   WriterOptions options;
   ByteSink& sink;
   PageSink pages;
-  std::vector<ColumnWriter> columns;
+  std::unique_ptr<EncodeScratch> own_scratch;  // for write_row_group(slices)
   FileMeta meta;
   uint64_t start = 0;
   bool closed = false;
@@ -104,9 +122,14 @@ FileWriter::FileWriter(const OutputSchema& schema, WriterOptions options, ByteSi
 FileWriter::~FileWriter() = default;
 
 void FileWriter::write_row_group(std::span<const Slice> slices) {
+  if (!impl_->own_scratch) impl_->own_scratch = std::make_unique<EncodeScratch>();
+  write_row_group(slices, *impl_->own_scratch);
+}
+
+void FileWriter::write_row_group(std::span<const Slice> slices, EncodeScratch& scratch) {
   impl_->check_open("write_row_group");
   try {
-    impl_->write_row_group(slices);
+    impl_->write_row_group(slices, *scratch.impl_);
   } catch (...) {
     impl_->failed = true;  // the file holds a partial row group: refuse to go on
     throw;

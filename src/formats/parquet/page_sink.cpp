@@ -19,8 +19,17 @@ int32_t checked_page_size(size_t n, const char* what) {
 
 }  // namespace
 
+Compressor& PageScratch::compressor(Codec codec, int zstd_level) {
+  if (!compressor_ || codec_ != codec || zstd_level_ != zstd_level) {
+    compressor_ = std::make_unique<Compressor>(codec, zstd_level);
+    codec_ = codec;
+    zstd_level_ = zstd_level;
+  }
+  return *compressor_;
+}
+
 PageSink::PageSink(ByteSink& sink, Codec codec, int zstd_level)
-    : sink_(sink), base_(sink.position()), codec_(codec), compressor_(codec, zstd_level) {}
+    : sink_(sink), base_(sink.position()), codec_(codec), zstd_level_(zstd_level) {}
 
 CodecId PageSink::codec_id() const {
   switch (codec_) {
@@ -35,20 +44,22 @@ CodecId PageSink::codec_id() const {
 }
 
 uint64_t PageSink::write_page(PageHeader header, const Buffer& body, ChunkTotals& totals) {
+  if (scratch_ == nullptr) throw RuntimeError("parquet: page written outside a row group");
+  PageScratch& s = *scratch_;
   header.uncompressed_size = checked_page_size(body.size(), "uncompressed page");
   const Buffer* out = &body;
   if (codec_ != Codec::kNone) {
-    compressor_.compress(body.data(), body.size(), compressed_);
-    out = &compressed_;
+    s.compressor(codec_, zstd_level_).compress(body.data(), body.size(), s.compressed);
+    out = &s.compressed;
   }
   header.compressed_size = checked_page_size(out->size(), "compressed page");
-  header_.clear();
-  serialize(header, header_);
+  s.header.clear();
+  serialize(header, s.header);
   const uint64_t offset = position();
-  sink_.write(header_.data(), header_.size());
+  sink_.write(s.header.data(), s.header.size());
   if (out->size() > 0) sink_.write(out->data(), out->size());
-  totals.uncompressed += static_cast<int64_t>(header_.size() + body.size());
-  totals.compressed += static_cast<int64_t>(header_.size() + out->size());
+  totals.uncompressed += static_cast<int64_t>(s.header.size() + body.size());
+  totals.compressed += static_cast<int64_t>(s.header.size() + out->size());
   return offset;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "formats/parquet/buffer.h"
 #include "formats/parquet/compression.h"
@@ -19,9 +20,26 @@ struct ChunkTotals {
   int64_t compressed = 0;    // headers + bodies as written
 };
 
+// What a PageSink needs only while it writes: the codec context and the
+// compressed page and header buffers. Kept per encoding thread (EncodeScratch),
+// so that open files hold none of it.
+struct PageScratch {
+  // The compressor for codec/level, (re)created on first use or a change.
+  Compressor& compressor(Codec codec, int zstd_level);
+  size_t capacity_bytes() const { return compressed.capacity() + header.capacity(); }
+
+  std::unique_ptr<Compressor> compressor_;
+  Codec codec_ = Codec::kNone;
+  int zstd_level_ = 0;
+  Buffer compressed;
+  Buffer header;
+};
+
 class PageSink {
  public:
   PageSink(ByteSink& sink, Codec codec, int zstd_level);
+  // The scratch write_page() uses; set by the FileWriter around each row group.
+  void bind(PageScratch* scratch) { scratch_ = scratch; }
 
   CodecId codec_id() const;
   // Offset in the file of the next byte: the sink's position minus where the
@@ -37,9 +55,8 @@ class PageSink {
   ByteSink& sink_;
   uint64_t base_;
   Codec codec_;
-  Compressor compressor_;
-  Buffer compressed_;
-  Buffer header_;
+  int zstd_level_;
+  PageScratch* scratch_ = nullptr;
 };
 
 }  // namespace sluice::parquet

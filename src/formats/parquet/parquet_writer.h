@@ -42,7 +42,8 @@ class ByteSink {
 // the descriptor without flushing errors to anyone: call close() to see them.
 class FileSink final : public ByteSink {
  public:
-  // Creates or truncates `path` (mode 0644).
+  // Creates or truncates `path` (mode 0644). The buffer is allocated on the
+  // first write().
   explicit FileSink(std::string path, size_t buffer_bytes = 1 << 20);
   ~FileSink() override;
   FileSink(const FileSink&) = delete;
@@ -52,6 +53,9 @@ class FileSink final : public ByteSink {
   uint64_t position() const override { return position_; }
   // Hands the buffered bytes to the kernel.
   void flush();
+  // flush() and frees the buffer until the next write() (a file that waits
+  // between row groups then holds no buffer).
+  void release_buffer();
   // flush() and fsync(): the bytes are durable when it returns.
   void sync();
   // flush() and close(2). Idempotent; write() after close() throws.
@@ -104,6 +108,26 @@ struct WriterOptions {
   std::string created_by = "sluice";
 };
 
+// The buffers, dictionaries and codec context that encoding a row group
+// needs, and nothing a file keeps between row groups (that is only its footer
+// metadata). One per encoding thread, passed to write_row_group(), makes the
+// memory of encoding grow with the threads, not with the open files.
+// Threading: used by one thread at a time.
+class EncodeScratch {
+ public:
+  EncodeScratch();
+  ~EncodeScratch();
+  EncodeScratch(const EncodeScratch&) = delete;
+  EncodeScratch& operator=(const EncodeScratch&) = delete;
+  // Bytes of capacity held (grows to the largest row group encoded with it).
+  size_t capacity_bytes() const;
+
+ private:
+  friend class FileWriter;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class FileWriter {
  public:
   // Writes the magic "PAR1" to `sink`. `schema` and `sink` must outlive the writer.
@@ -118,6 +142,9 @@ class FileWriter {
   // no rows at all writes no row group. Throws RuntimeError if a slice does not
   // match the schema, after close(), or after an earlier failure.
   void write_row_group(std::span<const Slice> slices);
+  // The same with the caller's scratch (see EncodeScratch); the writer's own
+  // scratch (the overload above, created on first use) is not allocated.
+  void write_row_group(std::span<const Slice> slices, EncodeScratch& scratch);
   // Writes the footer (FileMetaData, Thrift compact) and the trailing length and
   // "PAR1". No more row groups after it. Does not flush or close the sink.
   void close();

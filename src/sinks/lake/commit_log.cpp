@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 #include "storage/storage.h"
 
 namespace sluice {
@@ -22,13 +23,17 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   j["seq"] = entry.seq;
   j["timestamp_ms"] = entry.timestamp_ms;
   j["writer_id"] = entry.writer_id;
+  if (!entry.nonce.empty()) j["nonce"] = entry.nonce;
+  if (!entry.kind.empty()) j["kind"] = entry.kind;
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : entry.files) {
-    files.push_back({{"path", f.path},
-                     {"rows", f.rows},
-                     {"bytes", f.bytes},
-                     {"partition", f.partition},
-                     {"staging", f.staging}});
+    nlohmann::json file = {{"path", f.path},
+                           {"rows", f.rows},
+                           {"bytes", f.bytes},
+                           {"partition", f.partition},
+                           {"staging", f.staging}};
+    if (!f.slice.empty()) file["slice"] = f.slice;
+    files.push_back(std::move(file));
   }
   j["files"] = std::move(files);
   j["start_offsets"] = entry.start_offsets;
@@ -38,24 +43,55 @@ std::string commit_entry_to_json(const LakeCommitEntry& entry) {
   return j.dump(1) + "\n";
 }
 
+namespace {
+
+// A JSON integer that fits int64_t. nlohmann parses a larger literal, or one
+// with a fraction or exponent, as a double, and get<int64_t>() of a double
+// outside the range is undefined behaviour (found by fuzz_commit_log).
+int64_t integer_field(const nlohmann::json& v, const std::string& what) {
+  if (v.is_number_integer() &&
+      (!v.is_number_unsigned() ||
+       v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+    return v.get<int64_t>();
+  }
+  throw RuntimeError("lake: malformed commit log entry: " + what +
+                     " is not an integer: " + v.dump());
+}
+
+SourceOffsets offsets_field(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_object()) {
+    throw RuntimeError("lake: malformed commit log entry: " + what + " is not an object");
+  }
+  SourceOffsets out;
+  for (const auto& [stream, offset] : v.items()) {
+    out[stream] = integer_field(offset, what + "." + stream);
+  }
+  return out;
+}
+
+}  // namespace
+
 LakeCommitEntry commit_entry_from_json(const std::string& text) {
   try {
     nlohmann::json j = nlohmann::json::parse(text);
     LakeCommitEntry e;
-    e.seq = j.at("seq").get<int64_t>();
-    e.timestamp_ms = j.at("timestamp_ms").get<int64_t>();
+    e.seq = integer_field(j.at("seq"), "seq");
+    e.timestamp_ms = integer_field(j.at("timestamp_ms"), "timestamp_ms");
     e.writer_id = j.at("writer_id").get<std::string>();
+    e.nonce = j.value("nonce", std::string());
+    e.kind = j.value("kind", std::string());
     for (const auto& f : j.at("files")) {
       LakeCommitEntry::File file;
       file.path = f.at("path").get<std::string>();
-      file.rows = f.at("rows").get<int64_t>();
-      file.bytes = f.at("bytes").get<int64_t>();
+      file.rows = integer_field(f.at("rows"), "rows");
+      file.bytes = integer_field(f.at("bytes"), "bytes");
       file.partition = f.value("partition", std::string());
       file.staging = f.value("staging", std::string());
+      file.slice = f.value("slice", std::string());
       e.files.push_back(std::move(file));
     }
-    e.start_offsets = j.at("start_offsets").get<SourceOffsets>();
-    e.end_offsets = j.at("end_offsets").get<SourceOffsets>();
+    e.start_offsets = offsets_field(j.at("start_offsets"), "start_offsets");
+    e.end_offsets = offsets_field(j.at("end_offsets"), "end_offsets");
     if (j.contains("meta")) e.meta = j.at("meta").get<std::map<std::string, std::string>>();
     if (j.contains("removed")) e.removed = j.at("removed").get<std::vector<std::string>>();
     return e;
@@ -151,6 +187,20 @@ void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string
     throw RuntimeError(
         fmt::format("lake: malformed claim in log entry {}: {}", entry.seq, ex.what()));
   }
+}
+
+bool is_compaction_entry(const LakeCommitEntry& entry) {
+  return entry.kind == kCompactionKind;
+}
+
+std::map<std::string, LakeCommitEntry::File> live_files(
+    const std::vector<LakeCommitEntry>& entries) {
+  std::map<std::string, LakeCommitEntry::File> live;
+  for (const LakeCommitEntry& e : entries) {
+    for (const std::string& path : e.removed) live.erase(path);
+    for (const LakeCommitEntry::File& f : e.files) live[f.path] = f;
+  }
+  return live;
 }
 
 }  // namespace sluice

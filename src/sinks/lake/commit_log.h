@@ -28,20 +28,27 @@ struct LakeCommitEntry {
   int64_t seq = 0;
   int64_t timestamp_ms = 0;
   std::string writer_id;
+  // Set by the committer: with writer_id and timestamp_ms it makes the
+  // entry's bytes unique to one publish attempt ("" in older entries).
+  std::string nonce;
+  // "" for data, claim and batch entries; kCompactionKind for a compaction
+  // (files rewritten, no offsets, rows unchanged).
+  std::string kind;
   struct File {
     std::string path;  // relative to the table dir
     int64_t rows = 0;
     int64_t bytes = 0;
     std::string partition;  // "year=2024/month=03", "" when unpartitioned
     std::string staging;    // where it was staged, relative to the table dir
+    std::string slice;      // batch outputs: the day ("YYYY-MM-DD") it belongs to
   };
   std::vector<File> files;
-  SourceOffsets start_offsets;  // positions this commit's data starts from
-  SourceOffsets end_offsets;    // next positions after this commit
-  std::map<std::string, std::string> meta;
+  SourceOffsets start_offsets;              // positions this commit's data starts from
+  SourceOffsets end_offsets;                // next positions after this commit
+  std::map<std::string, std::string> meta;  // free-form, e.g. "dlq_bytes"
   // Files of earlier commits that this commit replaces (batch jobs' replace
-  // commits): they are no longer part of the table.
-  std::vector<std::string> removed;  // free-form, e.g. "dlq_bytes"
+  // commits, compaction): they are no longer part of the table.
+  std::vector<std::string> removed;
 
   int64_t rows() const;
 };
@@ -79,5 +86,16 @@ std::map<std::string, std::string> claim_meta(const std::string& owner,
 // Records a claim entry's streams in `owners` (stream -> owner token); other
 // entries leave it unchanged. Throws RuntimeError on a malformed claim.
 void apply_claim(const LakeCommitEntry& entry, std::map<std::string, std::string>& owners);
+
+// Compaction entries (`sluice lake compact`, lake_maintenance.h): they add
+// merged files and remove the files merged, carry no stream offsets and no
+// state meta, and change no row of the table.
+inline constexpr const char* kCompactionKind = "compaction";
+bool is_compaction_entry(const LakeCommitEntry& entry);
+
+// The files of the table after every entry of `entries` (in seq order):
+// added and not removed by a later entry, keyed by path.
+std::map<std::string, LakeCommitEntry::File> live_files(
+    const std::vector<LakeCommitEntry>& entries);
 
 }  // namespace sluice

@@ -72,27 +72,66 @@ std::vector<LakeCommitEntry> LakeCommitter::recover() {
   for (const std::string& key : staged) {
     if (starts_with(key, mine) && !referenced.count(key)) table_.remove(key);
   }
+  // Temporary log entries of this writer from before the storage layer.
+  const std::string log_prefix = std::string(kLakeLogDir) + "/.";
+  const std::string tmp_suffix = "." + file_id_ + ".tmp";
+  for (const storage::ObjectInfo& o : storage::list_all(table_, log_prefix)) {
+    if (o.key.size() > tmp_suffix.size() &&
+        o.key.compare(o.key.size() - tmp_suffix.size(), tmp_suffix.size(), tmp_suffix) == 0) {
+      table_.remove(o.key);
+    }
+  }
   last_seq_ = entries.empty() ? 0 : entries.back().seq;
   return entries;
 }
 
-std::string LakeCommitter::stage(const std::string& local_file, bool remove_local) {
-  const std::string key = fmt::format("{}/{}-{}-{}{}", kLakeStagingDir, file_id_, nonce_,
-                                      next_staged_++, kStagedSuffix);
+std::string LakeCommitter::staging_key(const std::string& suffix) {
+  return fmt::format("{}/{}-{}-{}{}", kLakeStagingDir, file_id_, nonce_, next_staged_++, suffix);
+}
+
+void LakeCommitter::stage_to(const std::string& key, const std::string& local_file,
+                             bool remove_local) {
   table_.put_file(key, local_file);
   if (remove_local) ::unlink(local_file.c_str());
+}
+
+std::string LakeCommitter::stage(const std::string& local_file, bool remove_local) {
+  const std::string key = staging_key(kStagedSuffix);
+  stage_to(key, local_file, remove_local);
   return key;
 }
 
+std::vector<LakeCommitEntry> LakeCommitter::read_newer() {
+  std::vector<LakeCommitEntry> newer;
+  while (auto e = read_commit_entry(table_, last_seq_ + 1)) {
+    last_seq_ = e->seq;
+    newer.push_back(std::move(*e));
+  }
+  return newer;
+}
+
 LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& fence) {
-  entry.writer_id = writer_id_;
+  PublishState state = PublishState::kNotPublished;
+  return publish(std::move(entry), fence, state);
+}
+
+LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& fence,
+                                       PublishState& state) {
+  return publish_prepared(
+      std::move(entry),
+      [&](const std::vector<LakeCommitEntry>& newer, LakeCommitEntry&) {
+        if (fence) fence(newer);
+      },
+      state);
+}
+
+LakeCommitEntry LakeCommitter::publish_prepared(LakeCommitEntry entry, const Prepare& prepare,
+                                                PublishState& state) {
+  state = PublishState::kNotPublished;
   for (;;) {
-    std::vector<LakeCommitEntry> newer;
-    while (auto e = read_commit_entry(table_, last_seq_ + 1)) {
-      last_seq_ = e->seq;
-      newer.push_back(std::move(*e));
-    }
-    if (fence) fence(newer);
+    std::vector<LakeCommitEntry> newer = read_newer();
+    if (prepare) prepare(newer, entry);
+    entry.writer_id = writer_id_;
     entry.seq = last_seq_ + 1;
     entry.timestamp_ms = now_micros() / 1000;
     for (size_t i = 0; i < entry.files.size(); ++i) {
@@ -100,9 +139,26 @@ LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& 
     }
     // The writer id, nonce and timestamp make the bytes ours alone, which
     // put_if_absent relies on after an ambiguous attempt.
-    entry.meta["_nonce"] = nonce_;
+    entry.nonce = nonce_;
     const std::string key = std::string(kLakeLogDir) + "/" + commit_log_name(entry.seq);
-    if (table_.put_if_absent(key, commit_entry_to_json(entry))) {
+    const std::string text = commit_entry_to_json(entry);
+    bool created = false;
+    try {
+      created = table_.put_if_absent(key, text);
+    } catch (const RuntimeError&) {
+      // Ambiguous: the entry may be linked (a failed fsync after link(2), a
+      // response lost after the server stored it). Our bytes at the key say so.
+      try {
+        auto there = storage::get_if_exists(table_, key);
+        state = there && *there == text ? PublishState::kPublished : PublishState::kNotPublished;
+      } catch (const RuntimeError&) {
+        state = PublishState::kUnknown;
+      }
+      if (state == PublishState::kPublished) last_seq_ = entry.seq;
+      throw;
+    }
+    if (created) {
+      state = PublishState::kPublished;
       last_seq_ = entry.seq;
       return entry;
     }
@@ -112,7 +168,14 @@ LakeCommitEntry LakeCommitter::publish(LakeCommitEntry entry, const FenceCheck& 
 
 void LakeCommitter::finish(const LakeCommitEntry& entry) {
   for (const auto& f : entry.files) {
-    if (!f.staging.empty()) table_.move(f.staging, f.path);
+    if (f.staging.empty()) continue;
+    try {
+      table_.move(f.staging, f.path);
+    } catch (const storage::StorageError& ex) {
+      // Another process's recover() (a compaction, a vacuum, a restarted
+      // writer) finished this move meanwhile.
+      if (ex.kind() != storage::StorageErrorKind::kNotFound || !table_.head(f.path)) throw;
+    }
   }
   for (const std::string& path : entry.removed) table_.remove(path);
 }

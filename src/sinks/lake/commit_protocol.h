@@ -15,7 +15,9 @@
 //     copy, then delete of the staged object).
 // recover() rolls every published entry forward (a staged object whose
 // final key is missing is moved; a staged object whose final key exists is
-// deleted) and deletes this writer's staged objects that no entry names.
+// deleted) and deletes this writer's staged objects that no entry names
+// (and temporary log files "_sluice_log/.<seq>.<writer>.tmp" that writers
+// before the storage layer left behind).
 // Moving again is harmless: the final key is fixed by the entry, and the
 // bytes are the staged bytes, so a repeated copy rewrites the same object.
 //
@@ -46,6 +48,11 @@ class LakeCommitter {
   // to this committer and returns the key (relative to the table). With
   // `remove_local` the local file is deleted after the upload.
   std::string stage(const std::string& local_file, bool remove_local);
+  // A fresh staging key unique to this committer, ending in `suffix`.
+  std::string staging_key(const std::string& suffix);
+  // stage() under a key chosen by the caller (staging_key(), or a key of
+  // the caller's own that starts with "_sluice_staging/<file_id()>-").
+  void stage_to(const std::string& key, const std::string& local_file, bool remove_local);
 
   // Called with the entries published since the last look, before every
   // attempt to publish; throws to abandon the commit (fencing).
@@ -57,7 +64,35 @@ class LakeCommitter {
   // after put_if_absent succeeded (then recover() finds the entry).
   LakeCommitEntry publish(LakeCommitEntry entry, const FenceCheck& fence);
 
-  // Moves the staged files of a published entry to their final keys.
+  // Called like FenceCheck, but may also rewrite the entry (its seq, paths
+  // and timestamp are assigned after the call): a replace commit recomputes
+  // `removed` against the newer entries.
+  using Prepare =
+      std::function<void(const std::vector<LakeCommitEntry>& newer, LakeCommitEntry& entry)>;
+
+  // What publish() knows about the entry when it throws.
+  enum class PublishState {
+    kNotPublished,  // nothing was published: the staged files may be deleted
+    kPublished,     // the entry is in the log: recover() finishes the commit
+    kUnknown,       // the attempt failed ambiguously and a re-read failed too:
+                    // keep the staged files (recover() decides)
+  };
+  // publish() that also reports through `state` (set before any throw)
+  // whether the entry was linked, so that a caller deletes staged files only
+  // when nothing was published. An ambiguous put_if_absent (it threw: e.g.
+  // the local fsync after link(2), or a lost S3 response) is settled by
+  // reading the key back: our bytes there mean published.
+  LakeCommitEntry publish(LakeCommitEntry entry, const FenceCheck& fence, PublishState& state);
+  // The same with a Prepare step; the other two publish() call this one.
+  LakeCommitEntry publish_prepared(LakeCommitEntry entry, const Prepare& prepare,
+                                   PublishState& state);
+
+  // The entries published after last_seq(), in seq order; advances last_seq().
+  std::vector<LakeCommitEntry> read_newer();
+
+  // Moves the staged files of a published entry to their final keys (a file
+  // another process' recover() moved meanwhile is fine), then deletes the
+  // files the entry removes.
   void finish(const LakeCommitEntry& entry);
 
   // Deletes staged objects of the pending commit (nothing was published).

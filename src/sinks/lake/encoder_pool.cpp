@@ -40,15 +40,40 @@ void remove_staged_file(const std::string& path) {
   lakefs::remove_file(path);
 }
 
-EncoderPool::EncoderPool(const OutputSchema& schema, const LakeSinkConfig& config, size_t threads)
+EncoderClient::EncoderClient(const OutputSchema& schema, const LakeSinkConfig& config)
     : schema_(schema), kind_(config.encoder) {
   options_.codec = codec_of(config.compression);
   if (kind_ == LakeEncoder::kDuckDb) {
     duck_ = std::make_unique<ParquetEncoder>(schema, config.compression, config.row_group_size);
   }
+}
+
+EncoderClient::~EncoderClient() = default;
+
+EncoderPool::EncoderPool(size_t threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  scratch_bytes_.assign(threads, 0);
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(i); });
+}
+
+std::shared_ptr<EncoderPool> EncoderPool::shared(size_t threads) {
+  static std::mutex mu;
+  static std::weak_ptr<EncoderPool> current;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::lock_guard lock(mu);
+  std::shared_ptr<EncoderPool> pool = current.lock();
+  if (pool && pool->threads() == threads) return pool;
+  pool = std::make_shared<EncoderPool>(threads);
+  current = pool;
+  return pool;
+}
+
+size_t EncoderPool::scratch_bytes() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (size_t b : scratch_bytes_) n += b;
+  return n;
 }
 
 EncoderPool::~EncoderPool() {
@@ -77,7 +102,9 @@ void EncoderPool::write(const std::shared_ptr<StagedFile>& file, std::vector<Row
   std::lock_guard lock(mu_);
   if (!file->error_.empty()) return;  // failed: the writer sees failure()
   file->jobs_.push_back(StagedFile::Job{std::move(rows), bytes, false});
-  queued_bytes_ += bytes;
+  EncoderClient& c = *file->client_;
+  c.queued_bytes_ += bytes;
+  c.peak_queued_bytes_ = std::max(c.peak_queued_bytes_, c.queued_bytes_);
   schedule(file);
 }
 
@@ -102,7 +129,7 @@ std::string EncoderPool::wait(const StagedFile& file) {
 void EncoderPool::cancel(StagedFile& file) {
   {
     std::unique_lock lock(mu_);
-    for (const auto& job : file.jobs_) queued_bytes_ -= job.bytes;
+    for (const auto& job : file.jobs_) file.client_->queued_bytes_ -= job.bytes;
     file.jobs_.clear();
     done_cv_.notify_all();
     done_cv_.wait(lock, [&] { return !file.running_; });
@@ -114,27 +141,37 @@ void EncoderPool::cancel(StagedFile& file) {
   file.sink_.reset();  // closes the descriptor without a footer
 }
 
-size_t EncoderPool::queued_bytes() const {
+size_t EncoderPool::queued_bytes(const EncoderClient& client) const {
   std::lock_guard lock(mu_);
-  return queued_bytes_;
+  return client.queued_bytes_;
 }
 
-void EncoderPool::wait_queued_at_most(size_t limit) {
+size_t EncoderPool::peak_queued_bytes(const EncoderClient& client) const {
+  std::lock_guard lock(mu_);
+  return client.peak_queued_bytes_;
+}
+
+void EncoderPool::wait_for_room(const EncoderClient& client, size_t bytes, size_t limit) {
   std::unique_lock lock(mu_);
-  done_cv_.wait(lock, [&] { return queued_bytes_ <= limit || !failure_.empty(); });
+  done_cv_.wait(lock, [&] {
+    return client.queued_bytes_ == 0 || client.queued_bytes_ + bytes <= limit ||
+           !client.failure_.empty();
+  });
 }
 
-std::string EncoderPool::failure() const {
+std::string EncoderPool::failure(const EncoderClient& client) const {
   std::lock_guard lock(mu_);
-  return failure_;
+  return client.failure_;
 }
 
-void EncoderPool::clear_failure() {
+void EncoderPool::clear_failure(EncoderClient& client) {
   std::lock_guard lock(mu_);
-  failure_.clear();
+  client.failure_.clear();
 }
 
-void EncoderPool::run() {
+void EncoderPool::run(size_t index) {
+  // This thread's encoding scratch, shared by every file it encodes.
+  parquet::EncodeScratch scratch;
   std::unique_lock lock(mu_);
   for (;;) {
     work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
@@ -149,18 +186,20 @@ void EncoderPool::run() {
     lock.unlock();
     std::string error;
     try {
-      run_job(*file, job);
+      run_job(*file, job, scratch);
     } catch (const std::exception& e) {
       error = e.what();
     }
     job.rows.clear();  // release the batches before waking the writer
     lock.lock();
     file->running_ = false;
-    queued_bytes_ -= job.bytes;
+    EncoderClient& client = *file->client_;
+    client.queued_bytes_ -= job.bytes;
+    scratch_bytes_[index] = scratch.capacity_bytes();
     if (!error.empty()) {
       if (file->error_.empty()) file->error_ = error;
-      if (failure_.empty()) failure_ = error;
-      for (const auto& j : file->jobs_) queued_bytes_ -= j.bytes;
+      if (client.failure_.empty()) client.failure_ = error;
+      for (const auto& j : file->jobs_) client.queued_bytes_ -= j.bytes;
       file->jobs_.clear();
     }
     schedule(file);
@@ -168,14 +207,16 @@ void EncoderPool::run() {
   }
 }
 
-void EncoderPool::run_job(StagedFile& file, StagedFile::Job& job) {
+void EncoderPool::run_job(StagedFile& file, StagedFile::Job& job, parquet::EncodeScratch& scratch) {
+  const EncoderClient& client = *file.client_;
   if (!file.started_) {
     file.started_ = true;
-    if (kind_ == LakeEncoder::kDuckDb) {
-      file.duck_ = duck_->open(file.path());
+    if (client.kind_ == LakeEncoder::kDuckDb) {
+      file.duck_ = client.duck_->open(file.path());
     } else {
       file.sink_ = create_staged_file(file.path());
-      file.writer_ = std::make_unique<parquet::FileWriter>(schema_, options_, *file.sink_);
+      file.writer_ =
+          std::make_unique<parquet::FileWriter>(client.schema_, client.options_, *file.sink_);
     }
   }
   if (file.duck_) {
@@ -202,8 +243,10 @@ void EncoderPool::run_job(StagedFile& file, StagedFile::Job& job) {
     slices.push_back(parquet::Slice{r.batch.get(), static_cast<uint32_t>(r.begin),
                                     static_cast<uint32_t>(r.end)});
   }
-  file.writer_->write_row_group(slices);
-  file.sink_->flush();  // the row group is in the file while the next one is encoded
+  file.writer_->write_row_group(slices, scratch);
+  // The row group is in the file while the next one is encoded; a file
+  // waiting for its next row group holds no buffer.
+  file.sink_->release_buffer();
 }
 
 }  // namespace sluice

@@ -7,6 +7,15 @@
 // free; different files encode in parallel. A row-group job holds its rows
 // as ranges of shared, immutable batches, so nothing is copied on the way.
 //
+// One pool serves every LakeWriter of a process (EncoderPool::shared(): the
+// main table, window and late tables of a run), so the encoding threads match
+// the cores however many tables are written. Each writer is an EncoderClient:
+// its schema and encoding options, and its own queued bytes and failure, so
+// one table's failure or back-pressure never touches another's. Encoding
+// memory grows with the threads, not the open files: each thread owns one
+// parquet::EncodeScratch (buffers, dictionaries, zstd context) that every file
+// it encodes uses; an open file keeps only its sink and footer metadata.
+//
 // Every byte the writer puts in or takes out of the staging area goes through
 // the few functions at the end of this header (create, finish, remove), so a
 // storage layer (object store uploads) can replace the local files there.
@@ -35,10 +44,32 @@ namespace sluice {
 
 class EncoderPool;
 
+// One writer's side of the pool: how its files are encoded, and its
+// accounting (guarded by the pool's mutex).
+class EncoderClient {
+ public:
+  // `schema` must outlive the client.
+  EncoderClient(const OutputSchema& schema, const LakeSinkConfig& config);
+  ~EncoderClient();
+  EncoderClient(const EncoderClient&) = delete;
+  EncoderClient& operator=(const EncoderClient&) = delete;
+
+ private:
+  friend class EncoderPool;
+  const OutputSchema& schema_;
+  parquet::WriterOptions options_;
+  LakeEncoder kind_;
+  std::unique_ptr<ParquetEncoder> duck_;  // the DuckDB COPY path, if configured
+  size_t queued_bytes_ = 0;
+  size_t peak_queued_bytes_ = 0;
+  std::string failure_;
+};
+
 // One staged file of the pending commit and its strand of jobs.
 class StagedFile {
  public:
-  explicit StagedFile(std::string path) : path_(std::move(path)) {}
+  StagedFile(std::string path, std::shared_ptr<EncoderClient> client)
+      : path_(std::move(path)), client_(std::move(client)) {}
   const std::string& path() const { return path_; }
 
  private:
@@ -50,6 +81,7 @@ class StagedFile {
   };
 
   std::string path_;
+  std::shared_ptr<EncoderClient> client_;
   // Guarded by the pool's mutex.
   std::deque<Job> jobs_;
   bool ready_ = false;    // in the pool's ready list
@@ -66,12 +98,20 @@ class StagedFile {
 class EncoderPool {
  public:
   // `threads` 0: one per core.
-  EncoderPool(const OutputSchema& schema, const LakeSinkConfig& config, size_t threads);
+  explicit EncoderPool(size_t threads);
   ~EncoderPool();  // drops queued jobs, waits for running ones, joins
   EncoderPool(const EncoderPool&) = delete;
   EncoderPool& operator=(const EncoderPool&) = delete;
 
+  // The process's pool of `threads` threads (0: one per core), created on
+  // first use and kept while a caller holds it; a request for another thread
+  // count while one lives gets a pool of its own.
+  static std::shared_ptr<EncoderPool> shared(size_t threads);
+
   size_t threads() const { return threads_.size(); }
+  // Bytes of encoding scratch the threads hold (the largest row group each
+  // encoded sets it; it does not grow with the open files).
+  size_t scratch_bytes() const;
 
   // Queues one row group for `file` (created by its first job).
   void write(const std::shared_ptr<StagedFile>& file, std::vector<RowRange> rows, size_t bytes);
@@ -86,30 +126,28 @@ class EncoderPool {
   // its descriptors/streams (the caller removes the partial file).
   void cancel(StagedFile& file);
 
-  // Bytes of the row groups queued or encoding.
-  size_t queued_bytes() const;
-  // Waits while more than `limit` bytes are queued; returns early on failure.
-  void wait_queued_at_most(size_t limit);
-  // The first failure of any file since the last clear_failure() ("": none).
-  std::string failure() const;
-  void clear_failure();
+  // Bytes of the client's row groups queued or encoding, now and at most
+  // since the client was created.
+  size_t queued_bytes(const EncoderClient& client) const;
+  size_t peak_queued_bytes(const EncoderClient& client) const;
+  // Waits until `bytes` more fit under `limit` queued bytes of the client (or
+  // nothing of it is queued: a larger row group still goes alone); returns
+  // early on the client's failure.
+  void wait_for_room(const EncoderClient& client, size_t bytes, size_t limit);
+  // The client's first failure since its last clear_failure() ("": none).
+  std::string failure(const EncoderClient& client) const;
+  void clear_failure(EncoderClient& client);
 
  private:
-  void run();
-  void run_job(StagedFile& file, StagedFile::Job& job);
+  void run(size_t index);
+  void run_job(StagedFile& file, StagedFile::Job& job, parquet::EncodeScratch& scratch);
   void schedule(const std::shared_ptr<StagedFile>& file);  // under mu_
-
-  const OutputSchema& schema_;
-  parquet::WriterOptions options_;
-  LakeEncoder kind_;
-  std::unique_ptr<ParquetEncoder> duck_;  // the DuckDB COPY path, if configured
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // a file became ready, or stopping
   std::condition_variable done_cv_;  // a job finished
   std::deque<std::shared_ptr<StagedFile>> ready_;
-  size_t queued_bytes_ = 0;
-  std::string failure_;
+  std::vector<size_t> scratch_bytes_;  // per thread
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -14,6 +14,9 @@ namespace sluice {
 
 namespace {
 
+// Rows of a partition buffer's largest chunk (see gather_into).
+constexpr size_t kChunkRows = 16384;
+
 size_t at_least_one(int64_t v) {
   return static_cast<size_t>(std::max<int64_t>(1, v));
 }
@@ -66,7 +69,7 @@ void LakeWriter::append(std::shared_ptr<const RecordBatch> batch) {
 }
 
 void LakeWriter::check_encoders() {
-  std::string failure = pool_->failure();
+  std::string failure = pool_->failure(*client_);
   if (!failure.empty()) throw RuntimeError("parquet: encoding failed: " + failure);
 }
 
@@ -76,7 +79,11 @@ size_t LakeWriter::partition_buffer_bytes(const std::string& partition) const {
 }
 
 size_t LakeWriter::queued_bytes() const {
-  return pool_->queued_bytes();
+  return pool_->queued_bytes(*client_);
+}
+
+size_t LakeWriter::peak_queued_bytes() const {
+  return pool_->peak_queued_bytes(*client_);
 }
 
 size_t LakeWriter::partition_for_row(const RecordBatch& batch, size_t row) {
@@ -121,9 +128,11 @@ void LakeWriter::buffer_rows(const RecordBatch& batch,
       // The whole batch is one partition: buffer it as it is.
       p.pieces.push_back(RowRange{shared, 0, rows});
       p.tail.reset();
-      const size_t bytes = batch.byte_size();
+      // Held as a whole while any of its rows wait: its allocation counts.
+      const size_t bytes = batch.capacity_bytes();
       p.rows += rows;
       p.bytes += bytes;
+      p.data_bytes += batch.byte_size();
       buffer_bytes_ += bytes;
     } else {
       order_.resize(rows);
@@ -152,16 +161,28 @@ void LakeWriter::buffer_rows(const RecordBatch& batch,
 
 void LakeWriter::gather_into(Partition& p, const RecordBatch& batch, const uint32_t* rows,
                              size_t n) {
-  if (!p.tail) {
+  // Rows gather into chunks allocated once (a new chunk rather than a
+  // reallocation that copies everything buffered): each chunk as large as
+  // the rows already buffered (at least the rows at hand, at most
+  // kChunkRows), so a partition's chunks grow geometrically and a quiet
+  // partition stays small.
+  size_t before = 0;  // a new chunk counts whole: its reservation is held
+  const size_t data_before = p.tail ? p.tail->byte_size() : 0;
+  if (!p.tail || p.tail->rows() + n > p.tail_capacity) {
     p.tail = std::make_shared<RecordBatch>(schema_);
+    p.tail_capacity = std::max(n, std::min(kChunkRows, std::max(p.rows, size_t{64})));
+    for (Column& c : p.tail->columns) c.reserve(p.tail_capacity);
     p.pieces.push_back(RowRange{p.tail, 0, 0});
+  } else {
+    // What the buffer really holds: the columns' capacity, not their size.
+    before = p.tail->capacity_bytes();
   }
-  const size_t before = p.tail->byte_size();
   p.tail->append_rows(batch, rows, n);
-  const size_t bytes = p.tail->byte_size() - before;
+  const size_t bytes = p.tail->capacity_bytes() - before;
   p.pieces.back().end = p.tail->rows();
   p.rows += n;
   p.bytes += bytes;
+  p.data_bytes += p.tail->byte_size() - (p.tail->rows() == n ? 0 : data_before);
   buffer_bytes_ += bytes;
 }
 
@@ -202,7 +223,8 @@ void LakeWriter::flush_full(const std::vector<uint32_t>& touched) {
       const size_t rows_limit = row_group_rows(p);
       if (p.rows >= rows_limit) {
         flush_rows(id, rows_limit);
-      } else if (p.bytes >= row_group_bytes(p)) {
+      } else if (p.bytes >= at_least_one(config_.max_partition_buffer_bytes) ||
+                 p.data_bytes >= row_group_bytes(p)) {
         flush_rows(id, p.rows);
       } else {
         break;
@@ -219,8 +241,10 @@ void LakeWriter::flush_full(const std::vector<uint32_t>& touched) {
     if (partitions_[largest].rows == 0) break;
     flush_all(largest);
   }
-  // Back-pressure: the encoders are at most max_queued_bytes behind.
-  pool_->wait_queued_at_most(at_least_one(config_.max_queued_bytes));
+  peak_buffer_bytes_ = std::max(peak_buffer_bytes_, buffer_bytes_);
+  // append() returns with at most max_queued_bytes queued (even when one
+  // row group alone is larger).
+  pool_->wait_for_room(*client_, 0, at_least_one(config_.max_queued_bytes));
 }
 
 void LakeWriter::flush_all(size_t partition) {
@@ -239,7 +263,9 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
   n = std::min(n, max_rows > static_cast<size_t>(file.rows)
                       ? max_rows - static_cast<size_t>(file.rows)
                       : size_t{1});
+  // Memory (allocated) for the caps, data (used) for the file's size.
   const size_t bytes = n == p.rows ? p.bytes : p.bytes * n / p.rows;
+  const size_t data = n == p.rows ? p.data_bytes : p.data_bytes * n / p.rows;
   std::vector<RowRange> job;
   size_t taken = 0;
   size_t pieces_used = 0;
@@ -261,16 +287,21 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
   p.pieces.erase(p.pieces.begin(), p.pieces.begin() + static_cast<std::ptrdiff_t>(pieces_used));
   p.rows -= n;
   p.bytes -= bytes;
+  p.data_bytes -= data;
   buffer_bytes_ -= bytes;
   if (p.rows == 0) {
     p.pieces.clear();
     p.tail.reset();
     buffer_bytes_ -= p.bytes;  // rounding of the estimate
     p.bytes = 0;
+    p.data_bytes = 0;
   }
+  // Back-pressure: the encoders are at most max_queued_bytes behind (a row
+  // group larger than that waits for an empty queue and goes alone).
+  pool_->wait_for_room(*client_, bytes, at_least_one(config_.max_queued_bytes));
   pool_->write(file.staged, std::move(job), bytes);
   file.rows += static_cast<int64_t>(n);
-  file.bytes += bytes;
+  file.bytes += data;
   file.last_used = ++use_clock_;
   if (static_cast<size_t>(file.rows) >= max_rows ||
       file.bytes >= at_least_one(config_.rotate_max_bytes)) {
@@ -303,7 +334,7 @@ LakeWriter::PendingFile& LakeWriter::file_for(size_t partition) {
   file->partition_path = p.path;
   file->number = next_file_++;
   file->staging = staging_rel(file->number);
-  file->staged = std::make_shared<StagedFile>(table_dir_ + "/" + file->staging);
+  file->staged = std::make_shared<StagedFile>(local_staging_path(file->staging), client_);
   file->last_used = ++use_clock_;
   PendingFile* raw = file.get();
   files_.push_back(std::move(file));
@@ -360,8 +391,8 @@ void LakeWriter::remove_files() {
   rotated_files_ = 0;
   buffered_rows_ = 0;
   for (auto& f : files) pool_->cancel(*f->staged);
-  pool_->clear_failure();
-  for (auto& f : files) remove_staged_file(table_dir_ + "/" + f->staging);
+  pool_->clear_failure(*client_);
+  for (auto& f : files) remove_staged_file(f->staged->path());
 }
 
 void LakeWriter::discard_buffer() {

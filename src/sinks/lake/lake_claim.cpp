@@ -4,8 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "core/time.h"
-#include "sinks/lake/fs_util.h"
+#include "sinks/lake/commit_protocol.h"
 #include "sinks/lake/lake_writer.h"
 
 namespace sluice {
@@ -17,30 +16,15 @@ std::string LakeWriter::owner_token() const {
 SourceOffsets LakeWriter::claim(const std::vector<std::string>& streams) {
   if (!opened_) throw RuntimeError("lake: claim() before open()");
   LakeCommitEntry entry;
-  entry.writer_id = writer_id_;
   entry.meta = claim_meta(owner_token(), streams);
-  // Like a commit's step 2: link() publishes the entry at the next free seq.
+  // Published like a commit (LakeCommitter::publish) at the next free seq.
   // The positions returned are those of the log just below the claim, so
   // every commit of a former owner is either before it (and counted in the
   // positions) or after it (and refused by its fence).
-  for (;;) {
-    refresh_log();
-    entry.seq = last_seq_ + 1;
-    entry.timestamp_ms = now_micros() / 1000;
-    std::string tmp = fmt::format("{}/.{:020d}.claim.{}.tmp", log_dir_, entry.seq, file_id_);
-    std::string published = log_dir_ + "/" + commit_log_name(entry.seq);
-    bool done = false;
-    try {
-      lakefs::write_file_synced(tmp, commit_entry_to_json(entry));
-      done = lakefs::link_if_absent(tmp, published);
-      if (done) lakefs::fsync_path(log_dir_);
-      lakefs::remove_file(tmp);
-    } catch (const RuntimeError&) {
-      ::unlink(tmp.c_str());
-      throw;
-    }
-    if (done) break;
-  }
+  refresh_log();
+  entry = committer_->publish(std::move(entry), [&](const std::vector<LakeCommitEntry>& newer) {
+    for (const LakeCommitEntry& e : newer) apply_entry(e);
+  });
   last_seq_ = entry.seq;
   apply_claim(entry, owners_);
   SourceOffsets positions;

@@ -4,51 +4,69 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
 #include "core/time.h"
+#include "duck/chunk_batch.h"
+#include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
-#include "sinks/lake/lake_writer.h"
+#include "storage/fs_util.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
 namespace {
 
-// Hour partitions end at hour start + 1 h; other layouts are always read.
-bool partition_may_hold(const std::string& partition, int64_t min_ts) {
+// Hour partitions hold [hour start, + 1 h); other layouts are always read.
+bool partition_may_hold(const std::string& partition, int64_t min_ts, int64_t max_ts) {
   int y = 0, mo = 0, d = 0, h = 0;
   if (std::sscanf(partition.c_str(), "year=%d/month=%d/day=%d/hour=%d", &y, &mo, &d, &h) != 4)
     return true;
   int64_t start =
       (days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600) *
       1000000LL;
-  return start + 3600LL * 1000000 > min_ts;
+  return start + 3600LL * 1000000 > min_ts && start < max_ts;
 }
 
 }  // namespace
 
-RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema& schema,
-                                const std::string& timestamp_column, int64_t min_ts) {
+RecordBatch read_committed_rows(storage::Storage& table, const OutputSchema& schema,
+                                const std::string& timestamp_column, int64_t min_ts, int64_t max_ts,
+                                int64_t max_seq) {
   RecordBatch out(schema);
   std::string files;
-  auto entries = read_commit_log(table_dir);
+  auto entries = read_commit_log(table);
   std::set<std::string> removed;
-  for (const auto& entry : entries) removed.insert(entry.removed.begin(), entry.removed.end());
   for (const auto& entry : entries) {
+    if (entry.seq <= max_seq) removed.insert(entry.removed.begin(), entry.removed.end());
+  }
+  std::optional<lakefs::ScratchDir> scratch;  // remote files, downloaded for this read
+  size_t downloaded = 0;
+  for (const auto& entry : entries) {
+    if (entry.seq > max_seq) continue;
     for (const auto& f : entry.files) {
-      if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts)) continue;
+      if (removed.count(f.path) || !partition_may_hold(f.partition, min_ts, max_ts)) continue;
+      std::string path;
+      if (auto local = table.local_path(f.path)) {
+        path = *local;
+      } else {
+        if (!scratch) scratch.emplace("sluice-rebuild");
+        path = fmt::format("{}/{}.parquet", scratch->path(), downloaded++);
+        table.get_to_file(f.path, path);
+      }
       if (!files.empty()) files += ",";
-      files += sql_quote(table_dir + "/" + f.path);
+      files += sql_quote(path);
     }
   }
   if (files.empty()) return out;
   std::string cols;
   for (const auto& c : schema) cols += (cols.empty() ? "\"" : ", \"") + c.name + "\"";
-  std::string sql =
-      fmt::format("SELECT {} FROM read_parquet([{}]) WHERE epoch_us(\"{}\") >= {}::BIGINT", cols,
-                  files, timestamp_column, min_ts);
+  std::string sql = fmt::format(
+      "SELECT {} FROM read_parquet([{}]) WHERE epoch_us(\"{}\") >= {}::BIGINT AND "
+      "epoch_us(\"{}\") < {}::BIGINT",
+      cols, files, timestamp_column, min_ts, timestamp_column, max_ts);
   DuckDb db(0);  // DuckDB's default thread count
   DuckResult res;
   try {
@@ -56,58 +74,38 @@ RecordBatch read_committed_rows(const std::string& table_dir, const OutputSchema
   } catch (const RuntimeError& e) {
     throw RuntimeError(std::string("lake reader: ") + e.what());
   }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(*res.get())) {
-    idx_t n = duckdb_data_chunk_get_size(chunk);
-    for (size_t c = 0; c < schema.size(); ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      void* data = duckdb_vector_get_data(vec);
-      Column& col = out.columns[c];
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
-          col.push_null();
-          continue;
-        }
-        switch (schema[c].type) {
-          case ColumnType::kString: {
-            duckdb_string_t* s = static_cast<duckdb_string_t*>(data) + r;
-            col.push_string(std::string_view(duckdb_string_t_data(s), duckdb_string_t_length(*s)));
-            break;
-          }
-          case ColumnType::kInt32:
-            col.push_int32(static_cast<int32_t*>(data)[r]);
-            break;
-          case ColumnType::kInt64:
-          case ColumnType::kTimestamp:
-            col.push_int64(static_cast<int64_t*>(data)[r]);
-            break;
-          case ColumnType::kDouble:
-            col.push_double(static_cast<double*>(data)[r]);
-            break;
-          case ColumnType::kBool:
-            col.push_bool(static_cast<bool*>(data)[r]);
-            break;
-        }
-      }
-    }
-    duckdb_destroy_data_chunk(&chunk);
+  try {
+    append_result(res.get(), out);
+  } catch (const RuntimeError& e) {
+    throw RuntimeError(std::string("lake reader: ") + e.what());
   }
   return out;
 }
 
-int rollback_commits_after(const std::string& table_dir, const std::string& key, int64_t limit) {
-  auto entries = read_commit_log(table_dir);
+int rollback_commits_after(storage::Storage& table, const std::string& key, int64_t limit) {
+  auto entries = read_commit_log(table);
   int removed = 0;
+  std::set<std::string> compacted;  // files merged by compactions newer than the kept commits
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (is_compaction_entry(*it)) {
+      compacted.insert(it->removed.begin(), it->removed.end());
+      continue;  // kept: it changes no row
+    }
     auto m = it->meta.find(key);
     if (m == it->meta.end() || std::stoll(m->second) <= limit) break;
-    std::error_code ec;
     for (const auto& f : it->files) {
-      std::filesystem::remove(table_dir + "/" + f.path, ec);
-      if (!f.staging.empty()) std::filesystem::remove(table_dir + "/" + f.staging, ec);
+      if (compacted.count(f.path)) {
+        throw RuntimeError(fmt::format(
+            "lake rollback: commit {} of {} must be rolled back but a later compaction merged "
+            "its file {}; compact only closed partitions (--closed-after) of derived tables",
+            it->seq, table.url(), f.path));
+      }
     }
-    std::filesystem::remove(fmt::format("{}/_sluice_log/{:020d}.json", table_dir, it->seq), ec);
-    if (ec) throw RuntimeError("lake rollback: " + ec.message());
+    for (const auto& f : it->files) {
+      table.remove(f.path);
+      if (!f.staging.empty()) table.remove(f.staging);
+    }
+    table.remove(std::string(kLakeLogDir) + "/" + commit_log_name(it->seq));
     ++removed;
   }
   return removed;

@@ -7,13 +7,15 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
+#include "config/pipeline.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "sinks/lake/commit_log.h"
 #include "sinks/lake/duckdb_handle.h"
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 #include "storage/location.h"
 
 namespace sluice {
@@ -38,6 +40,16 @@ std::string format_offsets(const SourceOffsets& offsets) {
 
 std::unique_ptr<storage::Storage> open_table(const std::string& table) {
   return storage::open_storage(table, storage::StorageOptions{});
+}
+
+std::unique_ptr<storage::Storage> open_lake_storage(const std::string& location,
+                                                    const LakeStorageConfig& config) {
+  storage::StorageOptions options;
+  options.endpoint = config.endpoint;
+  options.region = config.region;
+  options.path_style = config.path_style;
+  options.verify_tls = config.verify_tls;
+  return storage::open_storage(location, options);
 }
 
 VerifyReport verify_table(const std::string& table_dir) {
@@ -71,21 +83,8 @@ VerifyReport verify_table(const std::string& table_dir) {
   }
   DuckDb db(1);
   // Remote files are read through a local copy, one at a time.
-  std::string scratch;
-  if (!table->local_path(kLakeLogDir)) {
-    char tmpl[] = "/tmp/sluice-verify-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw RuntimeError("lake: cannot create a temporary directory");
-    scratch = tmpl;
-  }
-  struct RemoveScratch {
-    const std::string& dir;
-    ~RemoveScratch() {
-      if (!dir.empty()) {
-        lakefs::remove_file(dir + "/file.parquet");
-        ::rmdir(dir.c_str());
-      }
-    }
-  } remove_scratch{scratch};
+  std::optional<lakefs::ScratchDir> scratch;
+  if (!table->local_path(kLakeLogDir)) scratch.emplace("sluice-verify");
   std::set<std::string> logged;
   std::set<std::string> removed;  // replaced by a later commit: no longer live
   for (const LakeCommitEntry& e : entries) removed.insert(e.removed.begin(), e.removed.end());
@@ -124,7 +123,7 @@ VerifyReport verify_table(const std::string& table_dir) {
         if (auto local = table->local_path(f.path)) {
           path = *local;
         } else {
-          path = scratch + "/file.parquet";
+          path = scratch->path() + "/file.parquet";
           table->get_to_file(f.path, path);
         }
         DuckResult result;
@@ -182,9 +181,12 @@ int lake_ls(const std::string& table_dir, std::ostream& out) {
 
 int lake_log(const std::string& table_dir, std::ostream& out) {
   for (const LakeCommitEntry& e : read_commit_log(*open_table(table_dir))) {
-    out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}\n", e.seq,
+    out << fmt::format("{:>8} {} writer={} files={} rows={} offsets={}", e.seq,
                        format_iso8601(e.timestamp_ms * 1000), e.writer_id, e.files.size(), e.rows(),
                        format_offsets(e.end_offsets));
+    if (!e.kind.empty()) out << " kind=" << e.kind;
+    if (!e.removed.empty()) out << " removed=" << e.removed.size();
+    out << "\n";
   }
   return kExitOk;
 }

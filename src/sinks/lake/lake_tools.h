@@ -18,9 +18,15 @@ namespace storage {
 class Storage;
 }
 
+struct LakeStorageConfig;
+
 // The table's storage: a LocalStorage for a directory, an S3Storage for
 // s3://. Throws StorageError for an unsupported location.
 std::unique_ptr<storage::Storage> open_table(const std::string& table);
+// The same with the pipeline's sink.lake.storage settings (empty ones fall
+// back to the AWS_* environment).
+std::unique_ptr<storage::Storage> open_lake_storage(const std::string& location,
+                                                    const LakeStorageConfig& config);
 
 struct VerifyReport {
   bool ok = true;

@@ -3,26 +3,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <functional>
 #include <set>
 #include <tuple>
 
 #include <unistd.h>
 
 #include "core/time.h"
+#include "sinks/lake/commit_protocol.h"
 #include "sinks/lake/encoder_pool.h"
-#include "sinks/lake/fs_util.h"
 #include "sinks/lake/partition.h"
+#include "storage/fs_util.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
 namespace {
 
 constexpr const char* kStagingSuffix = ".parquet.inprogress";
-
-std::string join(const std::string& a, const std::string& b) {
-  if (a.empty()) return b;
-  return a + "/" + b;
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
@@ -31,6 +30,15 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The spool directory of a writer of a remote table: one per (table, writer
+// id), so a restart finds and clears what a killed run left.
+std::string spool_dir_for(const std::string& table_url, const std::string& file_id) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = tmp && *tmp ? tmp : "/tmp";
+  return fmt::format("{}/sluice-spool-{:016x}-{}", base, std::hash<std::string>{}(table_url),
+                     file_id);
 }
 
 }  // namespace
@@ -44,12 +52,13 @@ LakeWriter::LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema,
   if (writer_id_.empty()) throw RuntimeError("lake: writer id must not be empty");
   if (config_.table.empty()) throw RuntimeError("lake: table name must not be empty");
   file_id_ = sanitize_partition_value(writer_id_);
-  table_dir_ = join(config_.path, sanitize_partition_value(config_.table));
-  log_dir_ = table_dir_ + "/" + kLakeLogDir;
-  staging_dir_ = table_dir_ + "/" + kLakeStagingDir;
+  table_dir_ = storage::join_key(config_.path, sanitize_partition_value(config_.table));
+  table_ = open_lake_storage(table_dir_, config_.storage);
+  committer_ = std::make_unique<LakeCommitter>(*table_, writer_id_);
+  if (!table_->local_path(kLakeLogDir)) spool_dir_ = spool_dir_for(table_->url(), file_id_);
   partitioner_ = std::make_unique<Partitioner>(config_.partition_by, schema_, timestamp_column_);
-  pool_ = std::make_unique<EncoderPool>(
-      schema_, config_, static_cast<size_t>(std::max<int64_t>(0, config_.encoders)));
+  pool_ = EncoderPool::shared(static_cast<size_t>(std::max<int64_t>(0, config_.encoders)));
+  client_ = std::make_shared<EncoderClient>(schema_, config_);
   files_per_partition_ = pool_->threads();
 }
 
@@ -63,34 +72,32 @@ LakeWriter::~LakeWriter() {
   }
 }
 
-void LakeWriter::make_partition_dir(const std::string& dir) const {
-  if (lakefs::exists(dir)) return;
-  // A new partition: every new level must be durable in its parent.
-  std::vector<std::string> created;
-  for (std::string at = dir; at.size() > table_dir_.size() && !lakefs::exists(at);
-       at = lakefs::parent_dir(at)) {
-    created.push_back(at);
-  }
-  lakefs::make_dirs(dir);
-  for (const std::string& d : created) lakefs::fsync_path(lakefs::parent_dir(d));
-}
-
 std::string LakeWriter::staging_rel(uint64_t n) const {
   return fmt::format("{}/{}-{:x}-{}{}", kLakeStagingDir, file_id_, nonce_, n, kStagingSuffix);
 }
 
-std::string LakeWriter::final_rel(const std::string& partition, int64_t seq, size_t n) const {
-  return join(partition, fmt::format("part-{:020d}-{}-{}.parquet", seq, n, file_id_));
+std::string LakeWriter::local_staging_path(const std::string& rel) const {
+  if (spool_dir_.empty()) return *table_->local_path(rel);
+  return spool_dir_ + "/" + rel.substr(rel.find_last_of('/') + 1);
 }
 
 LakeState LakeWriter::open() {
-  lakefs::make_dirs(log_dir_);
-  lakefs::make_dirs(staging_dir_);
-  lakefs::fsync_path(table_dir_);
-  lakefs::fsync_path(lakefs::parent_dir(table_dir_));
+  if (auto log_dir = table_->local_path(kLakeLogDir)) {
+    // Local: the directories exist from the first open (the orchestrator and
+    // the batch jobs find tables by their log directory).
+    lakefs::make_dirs_durable(*log_dir);
+    lakefs::make_dirs_durable(*table_->local_path(kLakeStagingDir));
+  } else {
+    // Files a killed run left in the spool were never published.
+    lakefs::make_dirs(spool_dir_);
+    for (const std::string& name : lakefs::list_dir(spool_dir_)) {
+      lakefs::remove_file(spool_dir_ + "/" + name);
+    }
+  }
 
-  std::vector<LakeCommitEntry> entries = read_commit_log(table_dir_);
-  recover(entries);
+  // Roll forward / roll back (LakeCommitter::recover), then the safety net.
+  std::vector<LakeCommitEntry> entries = committer_->recover();
+  remove_orphans(entries);
 
   LakeState state;
   committed_.clear();
@@ -98,13 +105,12 @@ LakeState LakeWriter::open() {
   const LakeCommitEntry* last_mine = nullptr;
   const LakeCommitEntry* last_data = nullptr;  // claims carry no state meta
   for (const LakeCommitEntry& e : entries) {
-    for (const auto& [stream, offset] : e.end_offsets) committed_[stream] = offset;
-    apply_claim(e, owners_);
-    if (is_claim_entry(e)) continue;
+    apply_entry(e);
+    if (is_claim_entry(e) || is_compaction_entry(e)) continue;
     last_data = &e;
     if (e.writer_id == writer_id_) last_mine = &e;
   }
-  last_seq_ = entries.empty() ? 0 : entries.back().seq;
+  last_seq_ = committer_->last_seq();
   state.last_seq = last_seq_;
   state.offsets = committed_;
   if (last_mine) {
@@ -118,62 +124,38 @@ LakeState LakeWriter::open() {
   return state;
 }
 
-void LakeWriter::recover(const std::vector<LakeCommitEntry>& entries) {
-  // Roll forward: committed entries whose files were not all moved in place.
-  std::set<std::string> referenced_staging;
+void LakeWriter::remove_orphans(const std::vector<LakeCommitEntry>& entries) {
+  // Final-key files of this writer that the log does not know (only a bug
+  // could leave them, but a glob must never see them).
   std::set<std::string> logged_files;
   for (const LakeCommitEntry& e : entries) {
-    for (const auto& f : e.files) {
-      logged_files.insert(f.path);
-      if (!f.staging.empty()) referenced_staging.insert(f.staging);
-      std::string final_path = table_dir_ + "/" + f.path;
-      if (lakefs::exists(final_path) || f.staging.empty()) continue;
-      std::string staging_path = table_dir_ + "/" + f.staging;
-      if (!lakefs::exists(staging_path)) continue;  // verify_table reports it
-      std::string dir = lakefs::parent_dir(final_path);
-      make_partition_dir(dir);
-      // Another process may finish the same rename concurrently: ENOENT is fine.
-      lakefs::rename_path(staging_path, final_path);
-      lakefs::fsync_path(dir);
-    }
+    for (const auto& f : e.files) logged_files.insert(f.path);
   }
-  // Roll back: this writer's staging files and tmp log entries that no
-  // published entry references.
-  const std::string prefix = file_id_ + "-";
-  for (const std::string& name : lakefs::list_dir(staging_dir_)) {
-    std::string rel = std::string(kLakeStagingDir) + "/" + name;
-    bool mine = starts_with(name, prefix) || starts_with(name, "tmp_" + prefix);
-    if (mine && !referenced_staging.count(rel)) lakefs::remove_file(staging_dir_ + "/" + name);
-  }
-  const std::string tmp_suffix = "." + file_id_ + ".tmp";
-  for (const std::string& name : lakefs::list_dir(log_dir_)) {
-    if (starts_with(name, ".") && ends_with(name, tmp_suffix)) {
-      lakefs::remove_file(log_dir_ + "/" + name);
-    }
-  }
-  // Final-path files of this writer that the log does not know (only a bug
-  // could leave them, but a glob must never see them).
+  // DuckDB's COPY (encoder: duckdb) writes "tmp_<name>" first: never referenced.
+  const std::string duck_tmp = std::string(kLakeStagingDir) + "/tmp_" + file_id_ + "-";
+  for (const storage::ObjectInfo& o : storage::list_all(*table_, duck_tmp)) table_->remove(o.key);
   const std::string final_suffix = "-" + file_id_ + ".parquet";
-  for (const std::string& rel : lakefs::list_files_recursive(table_dir_)) {
+  for (const storage::ObjectInfo& o : storage::list_all(*table_, "")) {
+    const std::string& rel = o.key;
     if (starts_with(rel, std::string(kLakeStagingDir) + "/") ||
         starts_with(rel, std::string(kLakeLogDir) + "/")) {
       continue;
     }
     std::string base = rel.substr(rel.find_last_of('/') + 1);
     if (starts_with(base, "part-") && ends_with(base, final_suffix) && !logged_files.count(rel)) {
-      lakefs::remove_file(table_dir_ + "/" + rel);
+      table_->remove(rel);
     }
   }
-  lakefs::fsync_path(staging_dir_);
-  lakefs::fsync_path(log_dir_);
+}
+
+void LakeWriter::apply_entry(const LakeCommitEntry& entry) {
+  for (const auto& [stream, offset] : entry.end_offsets) committed_[stream] = offset;
+  apply_claim(entry, owners_);
 }
 
 void LakeWriter::refresh_log() {
-  while (auto e = read_commit_entry(table_dir_, last_seq_ + 1)) {
-    for (const auto& [stream, offset] : e->end_offsets) committed_[stream] = offset;
-    apply_claim(*e, owners_);
-    last_seq_ = e->seq;
-  }
+  for (const LakeCommitEntry& e : committer_->read_newer()) apply_entry(e);
+  last_seq_ = committer_->last_seq();
 }
 
 LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
@@ -202,12 +184,20 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   check_fence();  // fail before writing anything if already fenced
 
   LakeCommitEntry entry;
-  entry.writer_id = writer_id_;
   entry.start_offsets = start_offsets;
   entry.end_offsets = end_offsets;
   entry.meta = meta;
-  // 1. Complete every file of the pending commit and make it durable.
-  auto remove_staged = [&]() { remove_files(); };
+  // 1. Complete every file of the pending commit and make it durable (S3:
+  // upload it to the staging prefix).
+  std::vector<std::string> uploaded;
+  auto remove_staged = [&]() {
+    remove_files();
+    try {
+      committer_->discard(uploaded);
+    } catch (const RuntimeError&) {
+      // Left for recovery: open() removes this writer's unreferenced files.
+    }
+  };
   try {
     finish_files();  // on failure the files are already removed
     std::sort(files_.begin(), files_.end(), [](const auto& a, const auto& b) {
@@ -219,45 +209,40 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
       file.staging = f->staging;
       file.rows = f->rows;
       // Footer written and fsynced by the encoder (finish_staged_file).
-      file.bytes = lakefs::file_size(table_dir_ + "/" + file.staging);
+      file.bytes = lakefs::file_size(f->staged->path());
+      if (!spool_dir_.empty()) {
+        committer_->stage_to(f->staging, f->staged->path(), /*remove_local=*/true);
+        uploaded.push_back(f->staging);
+      }
       entry.files.push_back(std::move(file));
     }
-    if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
+    if (auto dir = table_->local_path(kLakeStagingDir); dir && !entry.files.empty()) {
+      lakefs::fsync_path(*dir);
+    }
   } catch (const RuntimeError&) {
     remove_staged();
     throw;
   }
 
-  // 2. Publish the log entry: link() is the atomic commit point.
-  for (;;) {
-    try {
-      check_fence();
-    } catch (const StaleWriterError&) {
-      remove_staged();
-      throw;
+  // 2. Publish the log entry: put_if_absent is the atomic commit point.
+  auto fence = [&](const std::vector<LakeCommitEntry>& newer) {
+    for (const LakeCommitEntry& e : newer) apply_entry(e);
+    check_fence();
+  };
+  LakeCommitter::PublishState state = LakeCommitter::PublishState::kNotPublished;
+  try {
+    entry = committer_->publish(std::move(entry), fence, state);
+  } catch (const RuntimeError&) {
+    last_seq_ = committer_->last_seq();
+    if (state == LakeCommitter::PublishState::kNotPublished) {
+      remove_staged();  // not committed: nothing may reference these files
+    } else {
+      // Published (or maybe): the files belong to the log now; open()
+      // finishes moving them.
+      files_.clear();
+      remove_files();
     }
-    entry.seq = last_seq_ + 1;
-    entry.timestamp_ms = now_micros() / 1000;
-    for (size_t i = 0; i < entry.files.size(); ++i) {
-      entry.files[i].path = final_rel(entry.files[i].partition, entry.seq, i);
-    }
-    std::string tmp = fmt::format("{}/.{:020d}.{}.tmp", log_dir_, entry.seq, file_id_);
-    std::string published = log_dir_ + "/" + commit_log_name(entry.seq);
-    bool done = false;
-    try {
-      lakefs::write_file_synced(tmp, commit_entry_to_json(entry));
-      done = lakefs::link_if_absent(tmp, published);
-      if (done) lakefs::fsync_path(log_dir_);
-      lakefs::remove_file(tmp);
-    } catch (const RuntimeError&) {
-      if (!done) {  // not committed: nothing may reference these files
-        remove_staged();
-        ::unlink(tmp.c_str());
-      }
-      throw;
-    }
-    if (done) break;
-    refresh_log();  // another writer took this seq; look at what it did
+    throw;
   }
   last_seq_ = entry.seq;
   for (const auto& [stream, offset] : end_offsets) committed_[stream] = offset;
@@ -268,16 +253,7 @@ LakeCommitEntry LakeWriter::commit(const SourceOffsets& start_offsets,
   last_commit_ms_ = monotonic_millis();
 
   // 3. Move the files into place (open() rolls this forward after a crash).
-  std::set<std::string> dirs;
-  for (const auto& f : entry.files) {
-    std::string final_path = table_dir_ + "/" + f.path;
-    std::string dir = lakefs::parent_dir(final_path);
-    if (!dirs.count(dir)) make_partition_dir(dir);
-    dirs.insert(dir);
-    lakefs::rename_path(table_dir_ + "/" + f.staging, final_path);
-  }
-  for (const std::string& dir : dirs) lakefs::fsync_path(dir);
-  if (!entry.files.empty()) lakefs::fsync_path(staging_dir_);
+  committer_->finish(entry);
   return entry;
 }
 

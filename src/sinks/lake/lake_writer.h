@@ -17,17 +17,23 @@
 // and at most max_open_files files accept rows (the least recently used one
 // closes first).
 //
-// Commit protocol (crash-safe under SIGKILL at any point):
+// The table lives on a Storage (a local directory, or s3://bucket/prefix);
+// every step of the commit goes through LakeCommitter (commit_protocol.h),
+// the one implementation of the protocol for the writer, its claims, the
+// batch publisher and the lake tools. On a local directory the encoders
+// write the staged files in place; on S3 they write them to a local spool
+// directory and the commit uploads them to the staging prefix (multipart,
+// bounded memory). Commit protocol (crash-safe under SIGKILL at any point):
 //  1. every buffer is flushed as a last row group, every open file gets its
 //     footer, is fsynced and closed (on the encoder threads), and the writer
-//     waits for all of them;
-//  2. the log entry is written to _sluice_log/.<seq>.<writer>.tmp, fsynced and
-//     published with link(tmp, "<seq 20 digits>.json") -- THE commit point;
-//     EEXIST means another writer took that seq: re-read, re-check the fence,
-//     retry with the next seq;
-//  3. staging files are renamed to <partition>/part-<seq>-<n>-<writer>.parquet.
-// open() rolls committed-but-unrenamed files forward and deletes this
-// writer's unreferenced staging/tmp files, so the table always equals the log,
+//     waits for all of them (S3: then uploads them to _sluice_staging/);
+//  2. the log entry is created with put_if_absent at
+//     _sluice_log/<seq 20 digits>.json (local: link(2); S3: If-None-Match: *)
+//     -- THE commit point; a lost race means another writer took that seq:
+//     re-read, re-check the fence, retry with the next seq;
+//  3. staged files move to <partition>/part-<seq>-<n>-<writer>.parquet.
+// open() rolls committed-but-unmoved files forward and deletes this
+// writer's unreferenced staged files, so the table always equals the log,
 // both as read through the log and through a plain glob of *.parquet.
 //
 // Threading: a LakeWriter is driven by one thread (append/commit/... are not
@@ -55,7 +61,12 @@
 
 namespace sluice {
 
+namespace storage {
+class Storage;
+}
+class EncoderClient;
 class EncoderPool;
+class LakeCommitter;
 class Partitioner;
 class StagedFile;
 struct RowRange;
@@ -78,7 +89,9 @@ class StaleWriterError : public RuntimeError {
 class LakeWriter {
  public:
   // The table directory is config.path + "/" + config.table (the table name
-  // and writer id are percent-encoded like partition values). Throws
+  // and writer id are percent-encoded like partition values); config.path
+  // may be s3://bucket/prefix (reached with config.storage and the AWS_*
+  // environment). Throws
   // RuntimeError if a partition key names a column missing from `schema`.
   LakeWriter(const LakeSinkConfig& config, const OutputSchema& schema, std::string timestamp_column,
              std::string writer_id);
@@ -86,7 +99,8 @@ class LakeWriter {
   LakeWriter(const LakeWriter&) = delete;
   LakeWriter& operator=(const LakeWriter&) = delete;
 
-  // Creates the directories, recovers (roll forward / roll back, see above)
+  // Creates the directories (S3: clears this writer's spool directory),
+  // recovers (roll forward / roll back, see above)
   // and returns the committed state. Must be called before commit().
   LakeState open();
 
@@ -115,6 +129,12 @@ class LakeWriter {
   size_t partition_buffer_bytes(const std::string& partition) const;
   // Bytes of row groups waiting for or in an encoder.
   size_t queued_bytes() const;
+  // The most buffer_bytes() held when an append() returned, and the most
+  // queued_bytes() ever, since construction: the caps' test hooks.
+  size_t peak_buffer_bytes() const { return peak_buffer_bytes_; }
+  size_t peak_queued_bytes() const;
+  // The encoder pool (shared by the process's writers; see encoder_pool.h).
+  const EncoderPool& encoder_pool() const { return *pool_; }
   // Files accepting rows now (at most max_open_files).
   size_t open_files() const { return accepting_count_; }
 
@@ -153,10 +173,13 @@ class LakeWriter {
  private:
   // Reads log entries published after last_seq_, advancing committed_.
   void refresh_log();
-  void recover(const std::vector<LakeCommitEntry>& entries);
-  // mkdir -p below the table dir, fsyncing the parent of each new level.
-  void make_partition_dir(const std::string& dir) const;
+  // Applies one published entry to committed_ and owners_.
+  void apply_entry(const LakeCommitEntry& entry);
+  void remove_orphans(const std::vector<LakeCommitEntry>& entries);
   std::string staging_rel(uint64_t n) const;
+  // Where the encoder writes the staged file `rel`: in place (local), or in
+  // the spool directory (S3).
+  std::string local_staging_path(const std::string& rel) const;
 
   // One staged file of the pending commit.
   struct PendingFile {
@@ -177,8 +200,10 @@ class LakeWriter {
     // The batch that gathers this partition's rows (the last piece's batch)
     // while no encoder job shares it; reset once a job takes its rows.
     std::shared_ptr<RecordBatch> tail;
+    size_t tail_capacity = 0;  // rows reserved in tail
     size_t rows = 0;
-    size_t bytes = 0;
+    size_t bytes = 0;                 // allocated bytes held (for the memory caps)
+    size_t data_bytes = 0;            // used bytes of the rows (for rotate.max_bytes)
     std::vector<PendingFile*> files;  // accepting files of this partition
   };
 
@@ -205,19 +230,20 @@ class LakeWriter {
   // Completes all files (throws on failure, after removing them).
   void finish_files();
   void remove_files();
-  std::string final_rel(const std::string& partition, int64_t seq, size_t n) const;
 
   LakeSinkConfig config_;
   OutputSchema schema_;
   std::string timestamp_column_;
   std::string writer_id_;
-  std::string file_id_;  // writer_id_ made safe for file names
-  std::string table_dir_;
-  std::string log_dir_;
-  std::string staging_dir_;
+  std::string file_id_;    // writer_id_ made safe for file names
+  std::string table_dir_;  // a directory or s3://bucket/prefix/table
+  std::unique_ptr<storage::Storage> table_;
+  std::unique_ptr<LakeCommitter> committer_;
+  std::string spool_dir_;  // S3 only: where the encoders write
 
   std::unique_ptr<Partitioner> partitioner_;
-  std::unique_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderPool> pool_;
+  std::shared_ptr<EncoderClient> client_;              // this writer's side of pool_
   std::vector<std::unique_ptr<PendingFile>> files_;    // the pending commit's files
   std::vector<Partition> partitions_;                  // of the pending commit
   std::unordered_map<std::string, uint32_t> by_key_;   // Partitioner::key_of -> index
@@ -226,6 +252,7 @@ class LakeWriter {
   std::vector<uint32_t> counts_, order_;               // scratch of the gather pass
   std::string key_, path_;                             // scratch
   size_t buffer_bytes_ = 0;
+  size_t peak_buffer_bytes_ = 0;
   size_t accepting_count_ = 0;
   size_t files_per_partition_ = 1;
   size_t rotated_files_ = 0;  // closed by the rotation limits since the last commit

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "core/time.h"
+
 namespace sluice::storage {
 
 namespace {
@@ -262,6 +264,7 @@ ListPage S3Storage::list(const std::string& prefix, const std::string& token) {
     info.key = key.substr(strip);
     info.size = std::strtoll(xml_text(block, "Size").c_str(), nullptr, 10);
     info.etag = xml_text(block, "ETag");
+    if (auto t = parse_iso8601(xml_text(block, "LastModified"))) info.modified_ms = *t / 1000;
     page.objects.push_back(std::move(info));
   }
   if (xml_text(resp.body, "IsTruncated") == "true") {

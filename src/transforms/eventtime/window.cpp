@@ -222,6 +222,11 @@ size_t WindowOperator::emit(int64_t watermark, int64_t processing_time, RecordBa
   return emitted;
 }
 
+void WindowOperator::discard_closed(int64_t watermark) {
+  auto it = windows_.begin();
+  while (it != windows_.end() && closed(it->first.first, watermark)) it = windows_.erase(it);
+}
+
 int64_t WindowOperator::rebuild_from(int64_t watermark) const {
   // A row at time t joins windows starting after t - size; the oldest open
   // window starts after watermark - lateness - size.

@@ -44,11 +44,23 @@ class WindowOperator {
   // output_schema()), ordered by window start then group; returns how many.
   size_t emit(int64_t watermark, int64_t processing_time, RecordBatch& out);
 
+  // Drops every window with end + lateness <= watermark unemitted (the
+  // finalizer: windows an earlier finalization already committed).
+  void discard_closed(int64_t watermark);
+
   size_t open_windows() const { return windows_.size(); }
   // True if every window holding event time `t` is closed at `watermark`.
   // (The latest of them, starting at the slide boundary at or before t, ends last.)
   bool all_closed(int64_t t, int64_t watermark) const {
     return closed(floor_div(t, slide_us_) * slide_us_, watermark);
+  }
+  // True if some window holding event time `t` is closed at `watermark`
+  // (the earliest of them, starting after t - size, ends first). For
+  // tumbling windows the same as all_closed().
+  bool any_closed(int64_t t, int64_t watermark) const {
+    const int64_t last = floor_div(t, slide_us_) * slide_us_;
+    const int64_t steps = (last - (t - size_us_) - 1) / slide_us_;  // earlier starts > t - size
+    return closed(last - steps * slide_us_, watermark);
   }
   // The values of row `row` that the windows read (event time, group
   // columns, aggregate inputs) as bytes: rows with equal signatures are

@@ -1,4 +1,4 @@
-#include "sinks/lake/fs_util.h"
+#include "storage/fs_util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -6,43 +6,48 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
-#include "core/error.h"
+#include "storage/storage.h"
 
 namespace sluice::lakefs {
 
 namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw RuntimeError("lake: " + what + " " + path + ": " + std::strerror(errno));
+  fail_errno(what, path);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
 }  // namespace
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DirCloser::operator()(DIR* dir) const {
+  ::closedir(dir);
+}
+
+void fail_errno(const std::string& what, const std::string& path) {
+  const int err = errno;
+  throw storage::StorageError(
+      err == ENOENT ? storage::StorageErrorKind::kNotFound : storage::StorageErrorKind::kIo,
+      "storage: " + what + " " + path + ": " + std::strerror(err));
+}
+
+void write_all(int fd, const char* data, size_t size, const std::string& path) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
 
 void fsync_path(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -71,15 +76,7 @@ void make_dirs(const std::string& path) {
 void write_file_synced(const std::string& path, const std::string& data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) fail("cannot create", path);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write", path);
-    }
-    done += static_cast<size_t>(n);
-  }
+  write_all(fd.get(), data.data(), data.size(), path);
   if (::fsync(fd.get()) != 0) fail("cannot fsync", path);
   if (::close(fd.release()) != 0) fail("cannot close", path);
 }
@@ -165,11 +162,40 @@ void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("cannot remove", path);
 }
 
+void make_dirs_durable(const std::string& dir) {
+  struct stat st;
+  if (dir.empty() || (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) return;
+  make_dirs_durable(parent_dir(dir));
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+    fail("cannot create directory", dir);
+  }
+  fsync_path(parent_dir(dir));
+}
+
 std::string parent_dir(const std::string& path) {
   size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+
+ScratchDir::ScratchDir(const std::string& name) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + name + "-XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) fail("cannot create a temporary directory", templ);
+  path_ = buf.data();
+}
+
+ScratchDir::~ScratchDir() {
+  try {
+    for (const std::string& name : list_dir(path_)) ::unlink((path_ + "/" + name).c_str());
+  } catch (const std::exception&) {
+    // Best effort: a leftover temporary directory is harmless.
+  }
+  ::rmdir(path_.c_str());
 }
 
 }  // namespace sluice::lakefs
