@@ -33,6 +33,9 @@ namespace sluice {
 
 namespace {
 
+// Bounds the metadata request for the topic's partitions (window finalizer).
+constexpr int kMetadataTimeoutMs = 10000;
+
 // One source behind a per-batch interface (never a call per record).
 class BatchSource {
  public:
@@ -584,6 +587,11 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
               }
               event_time.adopt(w->streams, lake.table_dir(), monotonic_millis());
               if (finalizer && std::count(w->streams.begin(), w->streams.end(), finalizer_stream)) {
+                // Every partition of the topic holds the table watermark, also
+                // those the group has not handed to a worker yet.
+                if (kafka)
+                  finalizer->expect_streams(kafka->source().topic_streams(kMetadataTimeoutMs),
+                                            now_micros() / 1000);
                 finalizer->take();
                 event_time.note_finalized(finalizer->covered(), 0);
               }

@@ -85,6 +85,10 @@ void WindowFinalizer::take() {
   active_ = true;
 }
 
+void WindowFinalizer::expect_streams(const std::vector<std::string>& streams, int64_t now_ms) {
+  for (const std::string& s : streams) streams_.try_emplace(s, Stream{kNoWatermark, now_ms});
+}
+
 void WindowFinalizer::read_raw_log() {
   while (auto e = read_commit_entry(*raw_table_, raw_seq_ + 1)) {
     raw_seq_ = e->seq;

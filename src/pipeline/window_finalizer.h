@@ -67,6 +67,13 @@ class WindowFinalizer {
   // Takes the finalizer role: claims kStream in the window table and reads
   // the position it starts from. Call again after a drop() to take it anew.
   void take();
+  // Every stream of the source (e.g. all partitions of the topic, whoever
+  // owns them): one with nothing committed yet holds the table watermark, as a
+  // claimed one does, until it has been idle (idle_timeout, from `now_ms`,
+  // wall clock ms) while others committed. Without it, streams not yet claimed
+  // by any worker (a group still assigning) are unknown here, and windows
+  // would close before their rows are read.
+  void expect_streams(const std::vector<std::string>& streams, int64_t now_ms);
   // Gives the role up (this process no longer finalizes).
   void drop() { active_ = false; }
   bool active() const { return active_; }

@@ -162,5 +162,39 @@ TEST(WindowFinalizer, TheTableWatermarkIsTheSlowestStreamsAndLateRowsStayOut) {
   EXPECT_EQ(std::stod(got[0][1]), (1 + 2 + 4) / 3.0);
 }
 
+TEST(WindowFinalizer, EveryExpectedStreamHoldsTheTableWatermarkUntilItIsIdle) {
+  TempDir dir;
+  const PipelineConfig c = config(dir.path());
+  LakeWriter w1(c.lake, kSchema, "ts", "w1");
+  w1.open();
+  // Only t/0 is claimed and committed (the group has not handed t/1 to a
+  // worker yet): t/0 alone would close [0, 60), [60, 120) and [120, 180).
+  commit_raw(w1, c, "t/0", -1, 3, {{"a", 10 * kSec, 1}, {"a", 70 * kSec, 2}, {"a", 200 * kSec, 3}});
+  const int64_t now_ms = now_micros() / 1000;
+  WindowFinalizer f(c, kSchema, "f");
+  f.open(w1.table_dir());
+  f.expect_streams({"t/0", "t/1"}, now_ms);
+  f.take();
+  EXPECT_EQ(f.run(now_micros()), 0);
+  EXPECT_EQ(f.table_watermark(), kNoWatermark);
+  EXPECT_EQ(window_commits(dir.path()), 0u);
+  // t/1's rows arrive: [0, 60) closes at 65 s and holds both streams' rows.
+  LakeWriter w2(c.lake, kSchema, "ts", "w2");
+  w2.open();
+  commit_raw(w2, c, "t/1", -1, 2, {{"a", 20 * kSec, 4}, {"a", 65 * kSec, 5}});
+  EXPECT_EQ(f.run(now_micros()), 1);
+  Duck duck;
+  EXPECT_EQ(duck.scalar("SELECT sum(n) FROM " + windows(dir.path())), 2);
+
+  // An expected stream that has stayed empty for longer than the idle
+  // timeout (600 s here) while others committed does not hold it.
+  WindowFinalizer g(c, kSchema, "g");
+  g.open(w1.table_dir());
+  g.expect_streams({"t/0", "t/1", "t/2"}, now_ms - 700000);
+  g.take();
+  g.run(now_micros());
+  EXPECT_EQ(g.table_watermark(), 65 * kSec);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -525,6 +525,33 @@ std::vector<std::string> KafkaSource::assigned() const {
   return std::vector<std::string>(assigned_.begin(), assigned_.end());
 }
 
+std::vector<std::string> KafkaSource::topic_streams(int timeout_ms) const {
+  std::vector<std::string> out;
+  for (const std::string& topic : config_.topics) {
+    std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> rkt(
+        rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+    if (!rkt) throw RuntimeError(fmt::format("kafka source: topic '{}': no handle", topic));
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, rkt.get(), &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw RuntimeError(
+          fmt::format("kafka source: metadata of topic '{}': {}", topic, rd_kafka_err2str(err)));
+    std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> hold(
+        md, &rd_kafka_metadata_destroy);
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      const rd_kafka_metadata_topic_t& t = md->topics[i];
+      if (topic != t.topic) continue;
+      if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw RuntimeError(fmt::format("kafka source: metadata of topic '{}': {}", topic,
+                                       rd_kafka_err2str(t.err)));
+      for (int p = 0; p < t.partition_cnt; ++p)
+        out.push_back(fmt::format("{}/{}", topic, t.partitions[p].id));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void KafkaSource::commit_offsets(const SourceOffsets& offsets) {
   if (closed_) return;
   KafkaPartitionList list = make_list(offsets.size());

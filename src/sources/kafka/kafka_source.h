@@ -74,6 +74,10 @@ class KafkaSource {
 
   // Streams currently assigned to this consumer ("topic/partition"), sorted.
   std::vector<std::string> assigned() const;
+  // Every partition of the subscribed topics ("topic/partition", sorted), from the broker's
+  // metadata (one blocking request per topic, up to `timeout_ms` each); whoever owns them.
+  // Throws RuntimeError naming the topic if the metadata cannot be read.
+  std::vector<std::string> topic_streams(int timeout_ms) const;
 
   // Called (from inside poll or close, on the polling thread) before partitions are
   // revoked/lost, with the streams being taken away, so the runner can commit or discard what it
