@@ -229,6 +229,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   }
 
   WorkQueue queue(4);
+  // Batches the lake is done with come back to the reader.
+  auto batches = std::make_shared<BatchPool>(8);
   Barrier barrier;
   std::atomic<bool> reader_stop{false};
   std::atomic<bool> reader_done{false};
@@ -284,7 +286,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
         bool more = source->poll(w->raw, config_.source.kafka.poll_timeout_ms);
         if (!w->raw.records.empty()) {
           last_input_ms = monotonic_millis();
-          w->rows = RecordBatch(out_schema);
+          w->rows = batches->take(out_schema);
           shape.reserve(w->rows);
           Parser::pad(w->raw);
           parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros(),
@@ -509,8 +511,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             if (w->rows.rows() > 0) {
               event_time.process(w->raw, w->rows, w->row_records, w->rejects, monotonic_millis());
               // Handed to the encoders as is: no copy.
-              if (w->rows.rows() > 0)
-                lake.append(std::make_shared<const RecordBatch>(std::move(w->rows)));
+              if (w->rows.rows() > 0) lake.append(batches->share(std::move(w->rows)));
             }
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
             if (dlq_topic) {

@@ -50,6 +50,40 @@ TEST(WorkQueue, KeepsNoMoreFreeWorkThanCanBeInFlight) {
   EXPECT_EQ(queue.free_count(), 3u);
 }
 
+TEST(BatchPool, ABatchComesBackWhenItsLastHolderLetsGo) {
+  OutputSchema schema{{"s", ColumnType::kString}, {"i", ColumnType::kInt64}};
+  OutputSchema other{{"s", ColumnType::kString}};
+  auto pool = std::make_shared<BatchPool>(2);
+  RecordBatch b = pool->take(schema);
+  for (int r = 0; r < 1000; ++r) {
+    b.columns[0].push_string("abcdefgh");
+    b.columns[1].push_int64(r);
+  }
+  const size_t capacity = b.capacity_bytes();
+  std::shared_ptr<const RecordBatch> shared = pool->share(std::move(b));
+  std::shared_ptr<const RecordBatch> second_holder = shared;
+  shared.reset();
+  EXPECT_EQ(pool->free_count(), 0u);  // still held
+  EXPECT_EQ(second_holder->rows(), 1000u);
+  second_holder.reset();
+  EXPECT_EQ(pool->free_count(), 1u);
+  RecordBatch again = pool->take(schema);
+  EXPECT_EQ(again.rows(), 0u);
+  EXPECT_EQ(again.capacity_bytes(), capacity);  // the memory is reused
+  EXPECT_EQ(pool->free_count(), 0u);
+  // A batch of another schema is never handed out for this one.
+  pool->share(pool->take(other)).reset();
+  RecordBatch fresh = pool->take(schema);
+  EXPECT_EQ(fresh.schema, &schema);
+  EXPECT_EQ(fresh.columns.size(), 2u);
+  // At most `keep` wait in the pool; a batch outliving its pool is freed.
+  for (int i = 0; i < 5; ++i) pool->share(pool->take(schema)).reset();
+  EXPECT_LE(pool->free_count(), 2u);
+  std::shared_ptr<const RecordBatch> late = pool->share(pool->take(schema));
+  pool.reset();
+  late.reset();
+}
+
 TEST(BatchShape, ReservesTheLastBatchesRowsAndStringBytes) {
   OutputSchema schema{{"s", ColumnType::kString}, {"i", ColumnType::kInt64}};
   RecordBatch first(schema);
