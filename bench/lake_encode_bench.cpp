@@ -2,11 +2,14 @@
 // a sluice lake table (its partitions' rows, as the writer had them) into
 // RecordBatches, untimed, then times writing them again with
 // sluice::parquet::FileWriter (zstd level 1, 122880-row row groups), one file
-// per input file, on THREADS threads. The counterpart of duck_bench's encode
+// per partition directory (the rows of all its lake files, as DuckDB's COPY
+// PARTITION_BY writes one file per partition, so that sizes compare at equal
+// file counts), on THREADS threads. The counterpart of duck_bench's encode
 // floor (rows already in memory). Never part of ctest.
 //
 //   lake_encode_bench LAKE/TABLE OUTDIR [RUNS] [THREADS]
 // Prints: native_seconds=.. native_cpu_seconds=.. rows=.. files=.. bytes=..
+// (files: written, one per partition; lake_files: read)
 #include <duckdb.h>
 
 #include <algorithm>
@@ -16,6 +19,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -44,14 +48,17 @@ std::string quote(const std::string& s) {
 
 struct Loaded {
   OutputSchema schema;
-  std::vector<std::vector<RecordBatch>> files;  // per input file, its rows (one batch)
+  std::map<std::string, RecordBatch> partitions;  // per partition directory, its rows
+  std::vector<const RecordBatch*> files;          // what is written: one per partition
   size_t rows = 0;
+  size_t lake_files = 0;
 };
 
 // The schema comes from the first file; every file is read by column name
 // (sluice::append_result, shared with the lake reader), so files whose
 // columns come in another order load correctly.
-void load_file(duckdb_connection con, const std::string& path, Loaded& out) {
+void load_file(duckdb_connection con, const std::string& path, const std::string& partition,
+               Loaded& out) {
   duckdb_result res;
   const std::string sql =
       "SELECT * FROM read_parquet(" + quote(path) + ", hive_partitioning = false)";
@@ -62,11 +69,11 @@ void load_file(duckdb_connection con, const std::string& path, Loaded& out) {
   }
   try {
     if (out.schema.empty()) out.schema = sluice::result_schema(&res);
-    out.files.emplace_back();
-    out.files.back().emplace_back(out.schema);
-    RecordBatch& b = out.files.back().back();
+    RecordBatch& b = out.partitions.try_emplace(partition, out.schema).first->second;
+    const size_t before = b.rows();
     sluice::append_result(&res, b);
-    out.rows += b.rows();
+    out.rows += b.rows() - before;
+    out.lake_files++;
   } catch (...) {
     duckdb_destroy_result(&res);
     throw;
@@ -100,9 +107,10 @@ int main(int argc, char** argv) {
       const std::string p = e.path().string();
       if (e.is_regular_file() && e.path().extension() == ".parquet" &&
           p.find("/_sluice_") == std::string::npos) {
-        load_file(con, p, loaded);
+        load_file(con, p, e.path().parent_path().string(), loaded);
       }
     }
+    for (const auto& [partition, rows] : loaded.partitions) loaded.files.push_back(&rows);
     duckdb_disconnect(&con);
     duckdb_close(&db);
 
@@ -117,7 +125,7 @@ int main(int argc, char** argv) {
       const auto t0 = std::chrono::steady_clock::now();
       auto work = [&] {
         for (size_t i; (i = next++) < loaded.files.size();) {
-          const RecordBatch& b = loaded.files[i][0];
+          const RecordBatch& b = *loaded.files[i];
           sluice::parquet::FileSink sink(out + "/f" + std::to_string(i) + ".parquet");
           sluice::parquet::FileWriter w(loaded.schema, {}, sink);
           for (uint32_t at = 0; at < b.rows(); at += kRowGroupRows) {
@@ -140,9 +148,11 @@ int main(int argc, char** argv) {
     fs::remove_all(out);
     std::sort(walls.begin(), walls.end());
     std::sort(cpus.begin(), cpus.end());
-    std::printf("native_seconds=%.4f native_cpu_seconds=%.4f rows=%zu files=%zu bytes=%llu\n",
-                walls[walls.size() / 2], cpus[cpus.size() / 2], loaded.rows, loaded.files.size(),
-                static_cast<unsigned long long>(bytes));
+    std::printf(
+        "native_seconds=%.4f native_cpu_seconds=%.4f rows=%zu files=%zu lake_files=%zu "
+        "bytes=%llu\n",
+        walls[walls.size() / 2], cpus[cpus.size() / 2], loaded.rows, loaded.files.size(),
+        loaded.lake_files, static_cast<unsigned long long>(bytes));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lake_encode_bench: %s\n", e.what());
     return 1;

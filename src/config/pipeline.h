@@ -212,7 +212,12 @@ struct LakeSinkConfig {
   // Encoder threads of the writer's pool (0: one per core); also the most files
   // of one partition encoded at once (a second file opens when the first lags).
   int64_t encoders = 0;
-  int64_t max_open_files = 16;  // open (accepting) files of the table, at most
+  // Open (accepting) files of the table, at most. An open file costs a
+  // descriptor and its footer metadata (no encoding buffers), and a partition
+  // whose file closed starts another one at its next flush: at least as many
+  // as the partitions a commit interval touches keeps one file per partition
+  // per commit (72 hourly partitions of a backfill; 16 gave ~7 files each).
+  int64_t max_open_files = 512;
   // Bounded memory of the lake writer (in-memory estimates of the rows):
   int64_t max_partition_buffer_bytes = 64LL << 20;  // a partition's buffer becomes a row group
   int64_t max_buffer_bytes = 256LL << 20;  // all partition buffers; the largest flush first

@@ -68,10 +68,21 @@ void Column::reserve(size_t rows) {
   }
 }
 
+void Column::reserve_more(size_t rows, size_t chars) {
+  valid_.reserve(valid_.size() + rows);
+  if (type_ == ColumnType::kString) {
+    offsets_.reserve(offsets_.size() + rows);
+    chars_.reserve(chars_.size() + chars);
+  } else {
+    fixed_.reserve(fixed_.size() + rows * width());
+  }
+}
+
 void Column::clear() {
   valid_.clear();
   fixed_.clear();
-  offsets_.assign(1, 0);
+  offsets_.clear();
+  offsets_.push_back(0);
   chars_.clear();
 }
 
@@ -80,14 +91,8 @@ void Column::push_null() {
   if (type_ == ColumnType::kString) {
     offsets_.push_back(static_cast<uint32_t>(chars_.size()));
   } else {
-    fixed_.resize(fixed_.size() + width(), 0);
+    fixed_.append_fill(0, width());
   }
-}
-
-void Column::push_string(std::string_view s) {
-  chars_.insert(chars_.end(), s.begin(), s.end());
-  offsets_.push_back(static_cast<uint32_t>(chars_.size()));
-  valid_.push_back(1);
 }
 
 void Column::push_from(const Column& other, size_t row) {
@@ -102,18 +107,19 @@ void Column::push_from(const Column& other, size_t row) {
 
 void Column::append_range(const Column& other, size_t begin, size_t end) {
   if (begin >= end) return;
-  valid_.insert(valid_.end(), other.valid_.begin() + static_cast<std::ptrdiff_t>(begin),
-                other.valid_.begin() + static_cast<std::ptrdiff_t>(end));
+  valid_.append(other.valid_.data() + begin, end - begin);
   if (type_ == ColumnType::kString) {
     const uint32_t from = other.offsets_[begin];
     const uint32_t to = other.offsets_[end];
     const uint32_t base = static_cast<uint32_t>(chars_.size());
-    chars_.insert(chars_.end(), other.chars_.begin() + from, other.chars_.begin() + to);
-    for (size_t r = begin + 1; r <= end; ++r) offsets_.push_back(base + (other.offsets_[r] - from));
+    chars_.append(other.chars_.data() + from, to - from);
+    const size_t at = offsets_.size();
+    offsets_.resize(at + (end - begin));
+    uint32_t* out = offsets_.data() + at;
+    for (size_t r = begin + 1; r <= end; ++r) *out++ = base + (other.offsets_[r] - from);
   } else {
     const size_t w = width();
-    fixed_.insert(fixed_.end(), other.fixed_.begin() + static_cast<std::ptrdiff_t>(begin * w),
-                  other.fixed_.begin() + static_cast<std::ptrdiff_t>(end * w));
+    fixed_.append(other.fixed_.data() + begin * w, (end - begin) * w);
   }
 }
 
@@ -139,8 +145,7 @@ void Column::append_rows(const Column& other, const uint32_t* rows, size_t n) {
     const size_t base = chars_.size();
     offsets_.resize(at + 1 + n);
     if (total == 0) {  // all empty or null: no bytes to copy (chars_ may be unallocated)
-      std::fill(offsets_.begin() + static_cast<std::ptrdiff_t>(at) + 1, offsets_.end(),
-                static_cast<uint32_t>(base));
+      std::fill(offsets_.begin() + at + 1, offsets_.end(), static_cast<uint32_t>(base));
       return;
     }
     chars_.resize(base + total);

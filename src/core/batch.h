@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/raw_array.h"
+
 namespace sluice {
 
 // Physical types of output columns (after flattening; no nesting).
@@ -39,6 +41,8 @@ class Column {
   size_t size() const { return valid_.size(); }
 
   void reserve(size_t rows);
+  // Room for `rows` more rows and, for strings, `chars` more bytes.
+  void reserve_more(size_t rows, size_t chars);
   void clear();
 
   void push_null();
@@ -49,7 +53,11 @@ class Column {
     uint8_t b = v ? 1 : 0;
     push_fixed(&b, 1);
   }
-  void push_string(std::string_view s);
+  void push_string(std::string_view s) {
+    chars_.append(s.data(), s.size());
+    offsets_.push_back(static_cast<uint32_t>(chars_.size()));
+    valid_.push_back(1);
+  }
   // Appends row `row` of `other` (same type).
   void push_from(const Column& other, size_t row);
   // Appends rows [begin, end) of `other` (same type) with bulk copies.
@@ -74,6 +82,7 @@ class Column {
   // Raw string storage: row i is chars_data()[offsets_data()[i] .. offsets_data()[i + 1]).
   const uint32_t* offsets_data() const { return offsets_.data(); }
   const char* chars_data() const { return chars_.data(); }
+  size_t chars_size() const { return chars_.size(); }
   size_t width() const;
   // Approximate memory footprint in bytes, for rotation by size.
   size_t byte_size() const {
@@ -86,9 +95,7 @@ class Column {
 
  private:
   void push_fixed(const void* p, size_t n) {
-    const size_t at = fixed_.size();
-    fixed_.resize(at + n);
-    std::memcpy(fixed_.data() + at, p, n);
+    fixed_.append(static_cast<const uint8_t*>(p), n);
     valid_.push_back(1);
   }
   template <typename T>
@@ -98,11 +105,19 @@ class Column {
     return v;
   }
 
+  // Growth neither zero-fills nor constructs (core/raw_array.h): the gather
+  // passes size a column once and write every slot.
   ColumnType type_;
-  std::vector<uint8_t> valid_;
-  std::vector<uint8_t> fixed_;
-  std::vector<uint32_t> offsets_{0};
-  std::vector<char> chars_;
+  RawArray<uint8_t> valid_;
+  RawArray<uint8_t> fixed_;
+  RawArray<uint32_t> offsets_ = initial_offsets();
+  RawArray<char> chars_;
+
+  static RawArray<uint32_t> initial_offsets() {
+    RawArray<uint32_t> o;
+    o.push_back(0);
+    return o;
+  }
 };
 
 // A set of equally long columns following an OutputSchema.

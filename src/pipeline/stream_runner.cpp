@@ -21,6 +21,7 @@
 #include "observability/telemetry.h"
 #include "pipeline/event_time_stage.h"
 #include "pipeline/window_finalizer.h"
+#include "pipeline/work_queue.h"
 #include "sinks/dlq/dlq_writer.h"
 #include "sinks/lake/lake_writer.h"
 #include "sources/file/file_source.h"
@@ -114,50 +115,6 @@ class KafkaBatchSource final : public BatchSource {
 
  private:
   KafkaSource source_;
-};
-
-// What the reader thread hands to the writer thread.
-struct Work {
-  // kBarrier: commit everything so far (before `streams` are revoked);
-  // kClaim: claim `streams` in the lake (they are being assigned).
-  enum Kind { kBatch, kBarrier, kClaim, kEnd } kind = kBatch;
-  std::vector<std::string> streams;  // kBarrier, kClaim
-  RawBatch raw;
-  RecordBatch rows;
-  std::vector<Reject> rejects;
-  std::vector<uint32_t> row_records;  // per row: its record (event-time stage only)
-  ParseStats stats;
-  std::exception_ptr error;
-};
-
-// Bounded queue of Work between the two threads.
-class WorkQueue {
- public:
-  explicit WorkQueue(size_t capacity) : capacity_(capacity) {}
-  void push(std::unique_ptr<Work> w) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
-    queue_.push_back(std::move(w));
-    not_empty_.notify_one();
-  }
-  // Waits up to timeout for an item; nullptr on timeout.
-  std::unique_ptr<Work> pop(int timeout_ms) {
-    std::unique_lock lock(mu_);
-    if (!not_empty_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                             [&] { return !queue_.empty(); })) {
-      return nullptr;
-    }
-    auto w = std::move(queue_.front());
-    queue_.pop_front();
-    not_full_.notify_one();
-    return w;
-  }
-
- private:
-  size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<std::unique_ptr<Work>> queue_;
 };
 
 // Signalled by the writer when a barrier has been committed or a claim
@@ -275,6 +232,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   }
 
   WorkQueue queue(4);
+  // Batches the lake is done with come back to the reader.
+  auto batches = std::make_shared<BatchPool>(8);
   Barrier barrier;
   std::atomic<bool> reader_stop{false};
   std::atomic<bool> reader_done{false};
@@ -324,15 +283,18 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::thread reader([&] {
     try {
       int64_t last_input_ms = monotonic_millis();
+      BatchShape shape;  // of the last batch: the next one is reserved at once
       while (!reader_stop.load()) {
-        auto w = std::make_unique<Work>();
+        auto w = queue.fresh();
         bool more = source->poll(w->raw, config_.source.kafka.poll_timeout_ms);
         if (!w->raw.records.empty()) {
           last_input_ms = monotonic_millis();
-          w->rows = RecordBatch(out_schema);
+          w->rows = batches->take(out_schema);
+          shape.reserve(w->rows);
           Parser::pad(w->raw);
           parser.process(w->raw, w->rows, w->rejects, w->stats, now_micros(),
                          track_rows ? &w->row_records : nullptr);
+          shape.observe(w->rows);
           events_read += static_cast<int64_t>(w->raw.records.size());
           if (options_.telemetry)
             options_.telemetry->events_read(static_cast<int64_t>(w->raw.records.size()));
@@ -543,8 +505,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             if (w->rows.rows() > 0) {
               event_time.process(w->raw, w->rows, w->row_records, w->rejects, monotonic_millis());
               // Handed to the encoders as is: no copy.
-              if (w->rows.rows() > 0)
-                lake.append(std::make_shared<const RecordBatch>(std::move(w->rows)));
+              if (w->rows.rows() > 0) lake.append(batches->share(std::move(w->rows)));
             }
             if (dlq && !w->rejects.empty()) dlq->write(w->raw, w->rejects);
             if (dlq_topic) {
@@ -563,6 +524,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
             if (options_.telemetry) report_batch(*w);
             summary.events_rejected += w->stats.records_rejected;
             pending_events += static_cast<int64_t>(w->raw.records.size());
+            queue.recycle(std::move(w));  // its buffers serve the reader's next batch
             break;
           case Work::kBarrier: {
             commit();

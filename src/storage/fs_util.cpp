@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -49,7 +50,16 @@ void write_all(int fd, const char* data, size_t size, const std::string& path) {
   }
 }
 
+namespace {
+std::atomic<int64_t> fsync_paths{0};
+}  // namespace
+
+int64_t fsync_path_count() {
+  return fsync_paths.load();
+}
+
 void fsync_path(const std::string& path) {
+  fsync_paths++;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) fail("cannot open", path);
   if (::fsync(fd.get()) != 0) fail("cannot fsync", path);

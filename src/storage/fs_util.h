@@ -46,7 +46,9 @@ void write_all(int fd, const char* data, size_t size, const std::string& path);
 
 // These throw StorageError (a RuntimeError) with errno text on failure.
 void fsync_path(const std::string& path);  // file or directory
-void make_dirs(const std::string& path);   // mkdir -p
+// fsync_path() calls so far in this process (tests count directory syncs).
+int64_t fsync_path_count();
+void make_dirs(const std::string& path);  // mkdir -p
 // mkdir -p where every level created is fsynced into its parent, so the
 // directories survive a power cut.
 void make_dirs_durable(const std::string& dir);

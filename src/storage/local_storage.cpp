@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <set>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -269,6 +271,31 @@ void LocalStorage::move(const std::string& from, const std::string& to) {
   lakefs::fsync_path(lakefs::parent_dir(path));
   if (lakefs::parent_dir(path) != lakefs::parent_dir(source))
     lakefs::fsync_path(lakefs::parent_dir(source));
+}
+
+std::vector<size_t> LocalStorage::move_all(
+    const std::vector<std::pair<std::string, std::string>>& moves) {
+  // rename(2) is atomic at once; what needs the fsyncs is durability, and
+  // one fsync of a directory covers every rename into or out of it so far.
+  std::vector<size_t> missing;
+  std::set<std::string> created, synced;
+  for (size_t i = 0; i < moves.size(); ++i) {
+    const std::string source = path_of(moves[i].first);
+    const std::string path = path_of(moves[i].second);
+    const std::string dir = lakefs::parent_dir(path);
+    if (created.insert(dir).second) lakefs::make_dirs_durable(dir);
+    if (::rename(source.c_str(), path.c_str()) != 0) {
+      if (errno == ENOENT && ::access(source.c_str(), F_OK) != 0) {
+        missing.push_back(i);
+        continue;
+      }
+      fail_errno("cannot rename " + source + " to", path);
+    }
+    synced.insert(dir);
+    synced.insert(lakefs::parent_dir(source));
+  }
+  for (const std::string& dir : synced) lakefs::fsync_path(dir);
+  return missing;
 }
 
 }  // namespace sluice::storage

@@ -32,6 +32,8 @@ class LocalStorage : public Storage {
   void remove(const std::string& key) override;
   void copy(const std::string& from, const std::string& to) override;
   void move(const std::string& from, const std::string& to) override;
+  std::vector<size_t> move_all(
+      const std::vector<std::pair<std::string, std::string>>& moves) override;
 
  private:
   std::string path_of(const std::string& key) const;

@@ -22,6 +22,20 @@ const char* storage_error_kind_name(StorageErrorKind kind) {
   return "unknown";
 }
 
+std::vector<size_t> Storage::move_all(
+    const std::vector<std::pair<std::string, std::string>>& moves) {
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < moves.size(); ++i) {
+    try {
+      move(moves[i].first, moves[i].second);
+    } catch (const StorageError& ex) {
+      if (ex.kind() != StorageErrorKind::kNotFound) throw;
+      missing.push_back(i);
+    }
+  }
+  return missing;
+}
+
 std::vector<ObjectInfo> list_all(Storage& storage, const std::string& prefix) {
   std::vector<ObjectInfo> out;
   std::string token;

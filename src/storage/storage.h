@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -106,6 +107,13 @@ class Storage {
   // between leaves both (the lake's recovery deletes the source). Throws
   // kNotFound if `from` is missing.
   virtual void move(const std::string& from, const std::string& to) = 0;
+  // move() for each (from, to) pair, in order; returns the indices of the
+  // pairs whose `from` was missing (skipped, not thrown). When it returns,
+  // every move is as durable as after move(). Local: all the renames, then
+  // one fsync per directory involved (a commit of N files into D partition
+  // directories costs D + 1 directory fsyncs, not 2N). Default: move() each.
+  virtual std::vector<size_t> move_all(
+      const std::vector<std::pair<std::string, std::string>>& moves);
 };
 
 // Every object under `prefix`, all pages.

@@ -151,7 +151,7 @@ TEST(Config, EnvironmentAndOverrides) {
 TEST(Config, LakeEncoderKeys) {
   PipelineConfig d = load_pipeline_from_string(kMinimal, "p.yaml");
   EXPECT_EQ(d.lake.encoders, 0);  // one per core
-  EXPECT_EQ(d.lake.max_open_files, 16);
+  EXPECT_EQ(d.lake.max_open_files, 512);
   EXPECT_EQ(d.lake.encoder, LakeEncoder::kNative);
   EXPECT_EQ(d.lake.max_partition_buffer_bytes, 64LL << 20);
   EXPECT_EQ(d.lake.max_buffer_bytes, 256LL << 20);

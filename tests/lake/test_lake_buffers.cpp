@@ -125,13 +125,14 @@ TEST(LakeBuffers, TotalBufferCapFlushesTheLargestPartitionFirst) {
   config.encoders = 1;
   LakeWriter writer(config, schema, "ts", "w1");
   writer.open();
-  // "big" gets 8 of every 10 rows, "s1" and "s2" one each.
+  // "big" gets 48 of every 50 rows, "s1" and "s2" one each (so that their
+  // buffers, which grow by doubling chunks, never outgrow big's).
   int64_t v = 0;
   size_t most = 0;
   for (int batch = 0; batch < 50; ++batch) {
     RecordBatch b(schema);
     for (int i = 0; i < 100; ++i, ++v) {
-      add_numbered(b, i % 10 == 0 ? "s1" : i % 10 == 1 ? "s2" : "big", v);
+      add_numbered(b, i % 50 == 0 ? "s1" : i % 50 == 1 ? "s2" : "big", v);
     }
     writer.append(b);
     EXPECT_LE(writer.buffer_bytes(), size_t{64} << 10);
@@ -155,7 +156,7 @@ TEST(LakeBuffers, TotalBufferCapFlushesTheLargestPartitionFirst) {
                               glob_of(tmp.path() + "/events/s=big") + ")"),
             1);
   expect_rows_once(tmp.path() + "/events", v, [](int64_t i) {
-    return i % 10 == 0 ? std::string("s1") : i % 10 == 1 ? std::string("s2") : std::string("big");
+    return i % 50 == 0 ? std::string("s1") : i % 50 == 1 ? std::string("s2") : std::string("big");
   });
 }
 

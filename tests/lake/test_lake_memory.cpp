@@ -2,6 +2,7 @@
 // (the allocation of buffered batches, not their used size), the queued
 // row groups never pass max_queued_bytes, and the writers of a process share
 // one encoder pool whose encoding scratch is per thread, not per open file.
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -58,6 +59,37 @@ TEST(LakeMemory, CapsHoldWhileWritingManyPartitions) {
   int64_t rows = 0;
   for (const auto& f : e.files) rows += f.rows;
   EXPECT_EQ(rows, v);
+  EXPECT_EQ(glob_rows(tmp.path() + "/events"), v);
+}
+
+// The backfill shape under the default settings: rows of 72 partitions
+// arrive interleaved and the total buffer cap flushes the largest buffer
+// again and again. Every partition keeps its one open file across its
+// flushes (row groups appended), so a commit writes one file per partition;
+// with fewer open files allowed than partitions (the old default, 16), the
+// least recently used file closed at each flush and a partition's next
+// flush started another file.
+TEST(LakeMemory, BufferCapFlushesOf72PartitionsKeepOneFileEachUnderDefaults) {
+  TempDir tmp;
+  OutputSchema schema = all_types_schema();
+  LakeSinkConfig config = lake_config(tmp.path(), by_s());
+  config.max_buffer_bytes = 256 << 10;  // small, so that the cap flushes often
+  ASSERT_EQ(config.max_open_files, LakeSinkConfig{}.max_open_files);
+  LakeWriter writer(config, schema, "ts", "w1");
+  writer.open();
+  std::mt19937 rng(72);
+  int64_t v = 0;
+  for (int batch = 0; batch < 60; ++batch) {
+    RecordBatch b(schema);
+    for (int i = 0; i < 1000; ++i, ++v) add_numbered(b, "h" + std::to_string(rng() % 72), v);
+    writer.append(b);
+  }
+  EXPECT_GT(writer.pending_files(), 0u);  // the cap flushed before the commit
+  LakeCommitEntry e = writer.commit({}, {}, {});
+  std::map<std::string, int> files;
+  for (const auto& f : e.files) files[f.partition]++;
+  EXPECT_EQ(files.size(), 72u);
+  EXPECT_EQ(e.files.size(), 72u);
   EXPECT_EQ(glob_rows(tmp.path() + "/events"), v);
 }
 

@@ -107,6 +107,22 @@ inline void conformance_put_if_absent(storage::Storage& s) {
   EXPECT_EQ(s.get("c/log/2.json"), "writer " + std::to_string(winner.load()));
 }
 
+// move_all: every pair moved in order, a missing source reported by index.
+inline void conformance_move_all(storage::Storage& s) {
+  s.put("stage/a", "A");
+  s.put("stage/b", "B");
+  s.put("stage/c", "C");
+  const std::vector<std::pair<std::string, std::string>> moves = {
+      {"stage/a", "p=1/a"}, {"stage/missing", "p=1/m"}, {"stage/b", "p=1/b"}, {"stage/c", "p=2/c"}};
+  EXPECT_EQ(s.move_all(moves), std::vector<size_t>{1});
+  EXPECT_EQ(s.get("p=1/a"), "A");
+  EXPECT_EQ(s.get("p=1/b"), "B");
+  EXPECT_EQ(s.get("p=2/c"), "C");
+  EXPECT_FALSE(s.head("p=1/m"));
+  for (const char* key : {"stage/a", "stage/b", "stage/c"}) EXPECT_FALSE(s.head(key)) << key;
+  EXPECT_TRUE(s.move_all({}).empty());
+}
+
 inline void conformance_files_and_copy(storage::Storage& s, const std::string& scratch_dir) {
   const std::string src = scratch_dir + "/upload.bin";
   const std::string data = pattern_bytes(3 << 20, 7);

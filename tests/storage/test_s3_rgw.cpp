@@ -51,6 +51,7 @@ TEST_F(S3Rgw, FilesAndCopy) {
   testsupport::TempDir dir;
   S3Storage s = rgw_storage("conformance", "files");
   testsupport::conformance_files_and_copy(s, dir.path());
+  testsupport::conformance_move_all(s);
 }
 
 TEST_F(S3Rgw, OpenStorageFromTheEnvironment) {

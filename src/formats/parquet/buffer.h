@@ -4,13 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
-#include <span>
-#include <type_traits>
 #include <utility>
+
+#include "core/raw_array.h"
 
 namespace sluice::parquet {
 
@@ -75,54 +74,7 @@ class Buffer {
   size_t capacity_ = 0;
 };
 
-// A growable array of trivially copyable values whose growth neither zeroes
-// nor constructs (every slot is written before it is read), kept between row
-// groups. Unlike std::vector::resize, resize() here costs nothing per element.
-template <typename T>
-class RawArray {
-  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
-
- public:
-  RawArray() = default;
-  RawArray(const RawArray&) = delete;
-  RawArray& operator=(const RawArray&) = delete;
-  RawArray(RawArray&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)),
-        size_(std::exchange(other.size_, 0)),
-        capacity_(std::exchange(other.capacity_, 0)) {}
-  ~RawArray() { std::free(data_); }
-
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  size_t capacity_bytes() const { return capacity_ * sizeof(T); }
-  void clear() { size_ = 0; }
-  T& operator[](size_t i) { return data_[i]; }
-  const T& operator[](size_t i) const { return data_[i]; }
-  const T* begin() const { return data_; }
-  const T* end() const { return data_ + size_; }
-  operator std::span<const T>() const { return std::span<const T>(data_, size_); }
-
-  void reserve(size_t n) {
-    if (n <= capacity_) return;
-    size_t cap = capacity_ ? capacity_ : 1024;
-    while (cap < n) cap *= 2;
-    T* next = static_cast<T*>(std::realloc(static_cast<void*>(data_), cap * sizeof(T)));
-    if (next == nullptr) throw std::bad_alloc();
-    data_ = next;
-    capacity_ = cap;
-  }
-  // New slots past the old size are left unwritten.
-  void resize(size_t n) {
-    reserve(n);
-    size_ = n;
-  }
-
- private:
-  T* data_ = nullptr;
-  size_t size_ = 0;
-  size_t capacity_ = 0;
-};
+// The encoder's scratch arrays (core/raw_array.h).
+using sluice::RawArray;
 
 }  // namespace sluice::parquet

@@ -167,14 +167,18 @@ LakeCommitEntry LakeCommitter::publish_prepared(LakeCommitEntry entry, const Pre
 }
 
 void LakeCommitter::finish(const LakeCommitEntry& entry) {
+  std::vector<std::pair<std::string, std::string>> moves;
   for (const auto& f : entry.files) {
-    if (f.staging.empty()) continue;
-    try {
-      table_.move(f.staging, f.path);
-    } catch (const storage::StorageError& ex) {
-      // Another process's recover() (a compaction, a vacuum, a restarted
-      // writer) finished this move meanwhile.
-      if (ex.kind() != storage::StorageErrorKind::kNotFound || !table_.head(f.path)) throw;
+    if (!f.staging.empty()) moves.emplace_back(f.staging, f.path);
+  }
+  // One directory fsync per partition directory (local), not two per file.
+  for (size_t i : table_.move_all(moves)) {
+    // Another process's recover() (a compaction, a vacuum, a restarted
+    // writer) finished this move meanwhile.
+    if (!table_.head(moves[i].second)) {
+      throw storage::StorageError(storage::StorageErrorKind::kNotFound,
+                                  "lake: staged file " + moves[i].first + " is gone and " +
+                                      moves[i].second + " does not exist");
     }
   }
   for (const std::string& path : entry.removed) table_.remove(path);

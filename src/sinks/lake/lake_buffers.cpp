@@ -313,10 +313,14 @@ void LakeWriter::flush_rows(size_t partition, size_t n) {
 LakeWriter::PendingFile& LakeWriter::file_for(size_t partition) {
   Partition& p = partitions_[partition];
   // The open file whose encoder is least behind; another one only when every
-  // open file of the partition has a row group waiting (both cores encode
-  // one partition then), up to one file per encoder thread.
+  // open file of the partition has a row group waiting and the table has
+  // fewer open files than encoder threads (both cores encode one partition
+  // then), up to one file per encoder thread. With as many open files as
+  // threads, the other partitions' files keep the threads busy: a second
+  // file per partition would only halve every file.
   PendingFile* best = least_lagging(p);
-  if (best && (pool_->queued_jobs(*best->staged) == 0 || p.files.size() >= files_per_partition_)) {
+  if (best && (pool_->queued_jobs(*best->staged) == 0 || p.files.size() >= files_per_partition_ ||
+               accepting_count_ >= files_per_partition_)) {
     return *best;
   }
   // Stay within max_open_files: close the least recently used open file.
