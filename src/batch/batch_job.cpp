@@ -241,7 +241,8 @@ class JobRunner {
     root_->storage().put(state_key, out.dump(1) + "\n");
     if (cache_) {
       const FileCacheStats& c = cache_->stats();
-      say(fmt::format("{}: cache {}: {} hit(s), {} download(s), {} eviction(s), {} bytes held, "
+      say(
+          fmt::format("{}: cache {}: {} hit(s), {} download(s), {} eviction(s), {} bytes held, "
                       "peak {} of {} bytes",
                       job.name, cache_->dir(), c.hits, c.downloads, c.evictions, c.bytes,
                       c.peak_bytes, cache_->cap_bytes()));
@@ -477,9 +478,10 @@ class JobRunner {
     LiveTable out = read_live_table(*table);
     std::vector<const LiveFile*> files;
     for (const LiveFile& f : out.files) files.push_back(&f);
-    std::string source = files.empty() ? std::string("(SELECT * FROM ") + kResultTable + " LIMIT 0)"
-                                       : "read_parquet(" + parquet_list(local_paths(*table, files)) +
-                                             ", union_by_name = true, hive_partitioning = false)";
+    std::string source = files.empty()
+                             ? std::string("(SELECT * FROM ") + kResultTable + " LIMIT 0)"
+                             : "read_parquet(" + parquet_list(local_paths(*table, files)) +
+                                   ", union_by_name = true, hive_partitioning = false)";
     std::unique_ptr<lakefs::ScratchDir> scratch;
     std::string target = csv;
     if (!csv_key.empty()) {

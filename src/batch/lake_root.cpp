@@ -41,8 +41,7 @@ std::vector<std::string> LakeRoot::tables() {
 int64_t LakeRoot::last_data_seq(const std::string& table) {
   Seen& seen = seen_[table];
   std::vector<int64_t> seqs;
-  for (const storage::ObjectInfo& o :
-       storage::list_all(*root_, table + "/" + kLakeLogDir + "/")) {
+  for (const storage::ObjectInfo& o : storage::list_all(*root_, table + "/" + kLakeLogDir + "/")) {
     const std::string name = o.key.substr(o.key.find_last_of('/') + 1);
     if (auto seq = parse_commit_log_name(name); seq && *seq > seen.last_seq) seqs.push_back(*seq);
   }

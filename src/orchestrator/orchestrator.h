@@ -132,7 +132,7 @@ class Orchestrator {
   Clock& clock_;
   AlertSink* alerts_;
   std::string lake_dir_;
-  std::unique_ptr<LakeRoot> root_;  // tables and their newest data commits
+  std::unique_ptr<LakeRoot> root_;            // tables and their newest data commits
   std::vector<const BatchJobConfig*> order_;  // dependencies first
   std::map<std::string, CronSchedule> schedules_;
   std::mt19937_64 rng_;

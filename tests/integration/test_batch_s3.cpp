@@ -97,8 +97,8 @@ std::vector<std::string> glob_paths(const std::string& table) {
 }
 
 // A bucket table downloaded into a fresh directory.
-std::string download(const std::string& bucket, const std::string& prefix,
-                     const std::string& table, const std::string& dir) {
+std::string download(const std::string& bucket, const std::string& prefix, const std::string& table,
+                     const std::string& dir) {
   storage::S3Storage s3(RgwEnvironment::get().client_config(bucket), prefix, {});
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -154,16 +154,11 @@ TEST(BatchS3, JobOverTheBucketEqualsTheLocalJobAndTheCacheStaysUnderItsCap) {
   const std::string cache = d + "/cache";
   auto s3_batch = [&](const std::string& job, std::vector<std::string> extra,
                       const std::string& cap) {
-    std::vector<std::string> args = {"batch",
-                                     job,
-                                     "--pipeline",
-                                     kPipeline,
-                                     "--lake",
-                                     s3_lake,
-                                     "--set",
-                                     "sink.lake.storage.cache_dir=" + cache,
-                                     "--set",
-                                     "sink.lake.storage.cache_bytes=" + cap};
+    std::vector<std::string> args = {"batch",      job,
+                                     "--pipeline", kPipeline,
+                                     "--lake",     s3_lake,
+                                     "--set",      "sink.lake.storage.cache_dir=" + cache,
+                                     "--set",      "sink.lake.storage.cache_bytes=" + cap};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::run_sluice(args, &out);
   };
@@ -212,8 +207,7 @@ TEST(BatchS3, JobOverTheBucketEqualsTheLocalJobAndTheCacheStaysUnderItsCap) {
   int64_t evictions = 0;
   for (const std::string day : {"2025-01-01", "2025-01-02", "2025-01-01"}) {
     SCOPED_TRACE(day);
-    ASSERT_EQ(s3_batch("page_metrics", {"--warehouse", "none", "--date", day},
-                       std::to_string(cap)),
+    ASSERT_EQ(s3_batch("page_metrics", {"--warehouse", "none", "--date", day}, std::to_string(cap)),
               0)
         << out;
     CacheLine c = cache_line(out, "page_metrics");
@@ -247,20 +241,14 @@ TEST(BatchS3, SigkillDuringPublishThenRerunMatchesACleanRun) {
   const auto want = rows_of(live_paths(lake + "/page_metrics"));
   ASSERT_FALSE(want.empty());
   upload(lake + "/clickstream", "lake", "kill/clickstream");
-  const std::vector<std::string> args = {"batch",
-                                         "page_metrics",
-                                         "--pipeline",
-                                         kPipeline,
-                                         "--lake",
-                                         "s3://lake/kill",
-                                         "--warehouse",
-                                         "none",
-                                         "--from",
-                                         "2025-01-01",
-                                         "--to",
-                                         "2025-01-03",
-                                         "--set",
-                                         "sink.lake.storage.cache_dir=" + d + "/cache"};
+  const std::vector<std::string> args = {
+      "batch",       "page_metrics",
+      "--pipeline",  kPipeline,
+      "--lake",      "s3://lake/kill",
+      "--warehouse", "none",
+      "--from",      "2025-01-01",
+      "--to",        "2025-01-03",
+      "--set",       "sink.lake.storage.cache_dir=" + d + "/cache"};
   std::string out;
   std::vector<std::string> before;  // live files before the killed run
   for (const std::string step : {"staged", "published", "moved"}) {
@@ -327,10 +315,9 @@ TEST(BatchS3, OrchestrateOnceRunsTheJobsForNewDaysExactlyOnce) {
   // A new day streamed into the bucket (several files in its partition, for
   // the compaction below): each job runs once, for that day.
   write_input(d + "/day4.ndjson", 50, 4, 1);
-  ASSERT_EQ(testing::run_sluice(
-                {"run", kPipeline, "--input", d + "/day4.ndjson", "--lake", s3_lake, "--quiet",
-                 "--set", "sink.lake.rotate.max_rows=2"},
-                &out),
+  ASSERT_EQ(testing::run_sluice({"run", kPipeline, "--input", d + "/day4.ndjson", "--lake", s3_lake,
+                                 "--quiet", "--set", "sink.lake.rotate.max_rows=2"},
+                                &out),
             0)
       << out;
   ASSERT_EQ(once(), 0) << out;
@@ -345,9 +332,10 @@ TEST(BatchS3, OrchestrateOnceRunsTheJobsForNewDaysExactlyOnce) {
   // A compaction commit changes no row: it triggers nothing.
   storage::S3Storage input(rgw.client_config("lake"), "orch/clickstream", {});
   const size_t input_entries = read_commit_log(input).size();
-  ASSERT_EQ(testing::run_sluice(
-                {"lake", "compact", "clickstream", "--lake", s3_lake, "--closed-after", "0s"}, &out),
-            0)
+  ASSERT_EQ(
+      testing::run_sluice(
+          {"lake", "compact", "clickstream", "--lake", s3_lake, "--closed-after", "0s"}, &out),
+      0)
       << out;
   std::vector<LakeCommitEntry> log = read_commit_log(input);
   ASSERT_EQ(log.size(), input_entries + 1) << out;

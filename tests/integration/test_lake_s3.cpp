@@ -16,23 +16,22 @@
 #include <sstream>
 #include <thread>
 
+#include "s3_test_util.h"
 #include "sinks/lake/commit_log.h"
 #include "storage/local_storage.h"
 #include "storage/s3/s3_storage.h"
-#include "s3_test_util.h"
 #include "support/rgw_fixture.h"
 #include "test_support.h"
 
 namespace sluice {
 namespace {
 
-using testsupport::RgwEnvironment;
 using s3test::download_table;
 using s3test::upload_table;
 using s3test::write_input;
+using testsupport::RgwEnvironment;
 
 const std::string kPipeline = std::string(SLUICE_SOURCE_DIR) + "/examples/clickstream.yaml";
-
 
 TEST(LakeS3, ToolsReadATableInTheBucket) {
   auto& rgw = RgwEnvironment::get();

@@ -25,9 +25,8 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 // Advances `at` over a run of characters of `accept`; true if there was one.
 bool skip_run(const std::string& s, size_t& at, bool hex) {
   const size_t from = at;
-  while (at < s.size() &&
-         (std::isdigit(static_cast<unsigned char>(s[at])) ||
-          (hex && std::isxdigit(static_cast<unsigned char>(s[at]))))) {
+  while (at < s.size() && (std::isdigit(static_cast<unsigned char>(s[at])) ||
+                           (hex && std::isxdigit(static_cast<unsigned char>(s[at]))))) {
     ++at;
   }
   return at > from;
