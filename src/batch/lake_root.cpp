@@ -43,10 +43,12 @@ int64_t LakeRoot::last_data_seq(const std::string& table) {
   std::vector<int64_t> seqs;
   for (const storage::ObjectInfo& o : storage::list_all(*root_, table + "/" + kLakeLogDir + "/")) {
     const std::string name = o.key.substr(o.key.find_last_of('/') + 1);
-    if (auto seq = parse_commit_log_name(name); seq && *seq > seen.last_seq) seqs.push_back(*seq);
+    if (auto seq = parse_commit_log_name(name)) seqs.push_back(*seq);
   }
   std::sort(seqs.begin(), seqs.end());
-  if (seqs.empty()) return seen.last_data_seq;
+  // A log shorter than what was read before: the table was recreated.
+  if (seqs.empty() || seqs.back() < seen.last_seq) seen = Seen{};
+  seqs.erase(seqs.begin(), std::upper_bound(seqs.begin(), seqs.end(), seen.last_seq));
   std::unique_ptr<storage::Storage> t = open_table(table);
   for (int64_t seq : seqs) {
     std::optional<LakeCommitEntry> e = read_commit_entry(*t, seq);
