@@ -279,8 +279,10 @@ TEST(BatchS3, OrchestrateOnceRunsTheJobsForNewDaysExactlyOnce) {
   // The DLQ of an s3:// lake is ./_dlq: work in the test's directory, and
   // leave it before the directory goes.
   struct Cwd {
-    std::filesystem::path before = std::filesystem::current_path();
-    ~Cwd() { std::filesystem::current_path(before); }
+    ~Cwd() {
+      std::error_code ignored;
+      std::filesystem::current_path(std::filesystem::temp_directory_path(), ignored);
+    }
   } cwd;
   std::filesystem::current_path(d);
   const std::string& lake = local_lake();
