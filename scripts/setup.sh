@@ -9,6 +9,7 @@
 # observability tests (tests/observability). Ceph's RADOS Gateway (radosgw,
 # ceph-mon, ceph-osd, ceph-common), pinned to Debian 12's version, is the S3
 # server of the storage tests (tests/support/rgw.sh starts one on loopback).
+# mold, pinned to Debian 12's version, is the linker the build uses by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,11 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+# mold, the linker CMakeLists.txt picks by default (SLUICE_LINKER=auto), at
+# Debian 12's version.
+MOLD_VERSION="1.10.1+dfsg-1"
+have="$(dpkg-query -W -f='${Status} ${Version}' mold 2>/dev/null || true)"
+[ "$have" = "install ok installed $MOLD_VERSION" ] || missing+=("mold=$MOLD_VERSION")
 # Ceph 16.2 from Debian 12, at this exact version.
 CEPH_VERSION="16.2.15+ds-0+deb12u2"
 for p in radosgw ceph-mon ceph-osd ceph-common; do

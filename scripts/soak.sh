@@ -3,9 +3,13 @@
 # 12-partition topic of `sluice dev-broker` while `sluice generate` produces
 # them; CYCLES times (default 50) a random worker is SIGKILLed at a random
 # moment and restarted after a random pause (below the session timeout: a
-# static member coming back, or above it: its partitions move). At the end
+# static member coming back, or above it: its partitions move). The workers
+# run examples/iot.yaml as it is: dedupe, and its 1-minute window table
+# iot_windows, finalized by whichever worker owns partition 0. At the end
 # every generated event must be in the lake exactly once (DuckDB over a plain
-# glob), the commit log must verify, and no worker may have failed otherwise.
+# glob), the commit logs must verify, no worker may have failed otherwise, and
+# the window table must equal the one a single worker writes from the same
+# events (one row per window and device type, the same values).
 #
 #   bash scripts/soak.sh [CYCLES]
 #
@@ -54,7 +58,6 @@ start() {
     --set sink.lake.commit_interval_ms=500 \
     --set source.kafka.session_timeout_ms=6000 \
     --set "source.kafka.properties={heartbeat.interval.ms: '500'}" \
-    --set 'transforms=[{type: add_fields, ingest_timestamp: ingest_timestamp, source_type: iot}, {type: watermark, delay: 30s, idle_timeout: 1m}, {type: dedupe, key: [event_id], horizon: 10m}]' \
     >>"$WORK/$w.log" 2>&1 &
   PID[$w]=$!
 }
@@ -87,6 +90,34 @@ for _ in $(seq 180); do
   sleep 1
 done
 sleep 2
+# The same events read by one worker alone, into its own lake. Not from the
+# topic: the mock cluster drops old segments (a fresh group starts hundreds of
+# thousands of events in), so the generator writes the same events (same
+# seed and count: the same event for the same index) to a file.
+SOLO="$WORK/solo"
+SOLO_RC=0
+"$BIN" generate iot --count "$TOTAL" --seed "$SEED" --duplicates 0 --output "$WORK/events.ndjson" \
+  >"$WORK/solo.log" 2>&1 || SOLO_RC=$?
+"$BIN" run examples/iot.yaml --input "$WORK/events.ndjson" --lake "$SOLO" --writer-id solo \
+  --dlq "$SOLO/_dlq/solo.ndjson" --quiet >>"$WORK/solo.log" 2>&1 || SOLO_RC=$?
+# The window table's finalized position (its latest "finalize" end offset).
+finalized() {
+  for f in "$1/iot_windows/_sluice_log/"*.json; do [ -f "$f" ] && tr -d ' \n' <"$f" && echo; done |
+    grep -o '"end_offsets":{"finalize":-\?[0-9]*' |
+    grep -o -- '-\?[0-9]*$' | sort -n | tail -1 || true
+}
+SOLO_FIN="$(finalized "$SOLO")"
+win() { echo "(SELECT * EXCLUDE (processing_time) FROM read_parquet('$1/iot_windows/**/*.parquet', hive_partitioning=false))"; }
+sql() { "$DUCK" sql "$1" | tail -1 | tr -dc '0-9'; }
+# The workers' finalizer closes the same windows (the table watermark is a
+# function of the committed raw rows; a finalizer publishes only when a
+# window closes, so the positions themselves may differ within a window).
+SOLO_WINDOWS="$(sql "SELECT count(*) FROM $(win "$SOLO")")"
+for _ in $(seq 120); do
+  [ "$(sql "SELECT count(*) FROM $(win "$LAKE")" 2>/dev/null || echo 0)" = "$SOLO_WINDOWS" ] && break
+  sleep 1
+done
+MULTI_FIN="$(finalized "$LAKE")"
 for w in w1 w2 w3; do
   if kill -0 "${PID[$w]}" 2>/dev/null; then
     kill -TERM "${PID[$w]}"; wait "${PID[$w]}" && rc=0 || rc=$?
@@ -103,10 +134,22 @@ DISTINCT="$(count 'count(DISTINCT event_id)')"
 CLAIMS="$(grep -l '"claim"' "$LAKE/iot/_sluice_log/"*.json | wc -l)"
 ENTRIES="$(ls "$LAKE/iot/_sluice_log/" | grep -c '\.json$')"
 VERIFY=0; "$BIN" lake verify "$LAKE/iot" >"$WORK/verify.out" 2>&1 || VERIFY=$?
+"$BIN" lake verify "$LAKE/iot_windows" >>"$WORK/verify.out" 2>&1 || VERIFY=$?
 echo "soak: $CYCLES kills; events generated $TOTAL, rows $ROWS, distinct event_id $DISTINCT;" \
   "log entries $ENTRIES ($CLAIMS claims); lake verify exit $VERIFY; unexpected worker exits $failures"
-if [ "$ROWS" = "$TOTAL" ] && [ "$DISTINCT" = "$TOTAL" ] && [ "$VERIFY" = 0 ] && [ "$failures" = 0 ]; then
-  echo "soak: exactly once: OK"
+
+# Windows: one row per window and device type, equal to the single worker's.
+WINDOWS="$(sql "SELECT count(*) FROM $(win "$LAKE")")"
+REPEATS="$(sql "SELECT count(*) - count(DISTINCT (window_start, device_type)) FROM $(win "$LAKE")")"
+ONLY_MULTI="$(sql "SELECT count(*) FROM ($(win "$LAKE") EXCEPT ALL $(win "$SOLO"))")"
+ONLY_SOLO="$(sql "SELECT count(*) FROM ($(win "$SOLO") EXCEPT ALL $(win "$LAKE"))")"
+echo "soak: windows: workers $WINDOWS rows (finalized to $MULTI_FIN), single worker $SOLO_WINDOWS" \
+  "(to $SOLO_FIN, exit $SOLO_RC); repeated window/group $REPEATS; only in workers' $ONLY_MULTI," \
+  "only in single's $ONLY_SOLO"
+if [ "$ROWS" = "$TOTAL" ] && [ "$DISTINCT" = "$TOTAL" ] && [ "$VERIFY" = 0 ] && [ "$failures" = 0 ] &&
+  [ "$SOLO_RC" = 0 ] && [ "$WINDOWS" -gt 0 ] && [ "$WINDOWS" = "$SOLO_WINDOWS" ] &&
+  [ "$REPEATS" = 0 ] && [ "$ONLY_MULTI" = 0 ] && [ "$ONLY_SOLO" = 0 ]; then
+  echo "soak: exactly once, windows equal to a single worker's: OK"
 else
   echo "soak: FAILED (work dir kept: $WORK)"; trap - EXIT; cleanup; exit 1
 fi

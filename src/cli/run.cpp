@@ -11,6 +11,7 @@
 #include "cli/telemetry_setup.h"
 #include "config/loader.h"
 #include "core/error.h"
+#include "core/kill_hook.h"
 #include "observability/http_server.h"
 #include "orchestrator/background.h"
 #include "orchestrator/host.h"
@@ -66,6 +67,7 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   opts.stop_after_events = a.stop_after;
   opts.idle_stop_ms = a.idle_stop_ms;
   opts.progress = !a.quiet;
+  opts.finalizer_step = signal_at_step_from_env("SLUICE_TEST_FINALIZER_STOP_AT", SIGSTOP);
   // Progress on stderr: one line redrawn in place on a terminal (4 times a
   // second), plain lines once a second otherwise.
   const bool tty = ::isatty(STDERR_FILENO) == 1;

@@ -40,8 +40,10 @@ bool same_representation(ColumnType a, ColumnType b) {
   return norm(a) == norm(b);
 }
 
+// Appends n rows of a vector whose values are Ts: null where the validity
+// mask says so, else push(col, value).
 template <typename T, typename Push>
-void append_fixed(const void* data, uint64_t* validity, idx_t n, Column& col, Push push) {
+void append_rows(const void* data, uint64_t* validity, idx_t n, Column& col, Push push) {
   const T* values = static_cast<const T*>(data);
   for (idx_t r = 0; r < n; ++r) {
     if (validity && !duckdb_validity_row_is_valid(validity, r)) {
@@ -99,32 +101,26 @@ void append_chunk(duckdb_data_chunk chunk, const std::vector<idx_t>& columns, Re
     const void* data = duckdb_vector_get_data(vec);
     Column& col = out.columns[c];
     switch (col.type()) {
-      case ColumnType::kString: {
-        const auto* s = static_cast<const duckdb_string_t*>(data);
-        for (idx_t r = 0; r < n; ++r) {
-          if (validity && !duckdb_validity_row_is_valid(validity, r)) {
-            col.push_null();
-            continue;
-          }
-          auto* v = const_cast<duckdb_string_t*>(s + r);
-          col.push_string(std::string_view(duckdb_string_t_data(v), duckdb_string_t_length(*v)));
-        }
+      case ColumnType::kString:
+        // By reference: a short string's bytes live inside the duckdb_string_t.
+        append_rows<duckdb_string_t>(
+            data, validity, n, col, [](Column& o, const duckdb_string_t& v) {
+              auto* p = const_cast<duckdb_string_t*>(&v);
+              o.push_string(std::string_view(duckdb_string_t_data(p), duckdb_string_t_length(v)));
+            });
         break;
-      }
       case ColumnType::kInt32:
-        append_fixed<int32_t>(data, validity, n, col,
-                              [](Column& o, int32_t v) { o.push_int32(v); });
+        append_rows<int32_t>(data, validity, n, col, [](Column& o, int32_t v) { o.push_int32(v); });
         break;
       case ColumnType::kInt64:
       case ColumnType::kTimestamp:
-        append_fixed<int64_t>(data, validity, n, col,
-                              [](Column& o, int64_t v) { o.push_int64(v); });
+        append_rows<int64_t>(data, validity, n, col, [](Column& o, int64_t v) { o.push_int64(v); });
         break;
       case ColumnType::kDouble:
-        append_fixed<double>(data, validity, n, col, [](Column& o, double v) { o.push_double(v); });
+        append_rows<double>(data, validity, n, col, [](Column& o, double v) { o.push_double(v); });
         break;
       case ColumnType::kBool:
-        append_fixed<bool>(data, validity, n, col, [](Column& o, bool v) { o.push_bool(v); });
+        append_rows<bool>(data, validity, n, col, [](Column& o, bool v) { o.push_bool(v); });
         break;
     }
   }

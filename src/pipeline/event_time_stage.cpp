@@ -116,13 +116,16 @@ void EventTimeStage::open(const LakeState& raw_state, const std::string& raw_tab
     return open_lake_storage(dir, config_.lake.storage);
   };
   if (window_ && t.window->late_policy == LatePolicy::kSideTable) {
-    // A table without a log has no commits to roll back.
+    // Late commits of earlier versions were tagged with their raw commit's
+    // seq and rolled back when it never happened; the rollback stops at the
+    // first entry without the tag, so it only touches such a table's tail (a
+    // table without a log has no commits to roll back).
     rollback_commits_after(*table_at(root + "/" + t.window->late_table), "raw_seq",
                            raw_state.last_seq);
     late_lake_ = std::make_unique<LakeWriter>(
         derived_table_config(config_.lake, t.window->late_table, config_.schema.timestamp_field),
         raw_schema_, config_.schema.timestamp_field, writer_id_);
-    late_lake_->open();
+    late_pos_ = late_lake_->open().offsets;
   }
   kept_.emplace(raw_schema_);
   late_rows_.emplace(raw_schema_);
@@ -260,10 +263,21 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
           }
           break;
         }
-        case LatePolicy::kSideTable:
+        case LatePolicy::kSideTable: {
+          // Not the late rows of a record the late table holds already (its
+          // late commit was published, its raw commit never was): the same
+          // record judged the same way (its stream's verdict) adds none again.
+          size_t kept = 0;
+          for (uint32_t r : late_) {
+            const SourcePosition& pos = raw.records[row_records[keep_[r]]].position;
+            auto at = late_pos_.find(raw.streams[pos.stream]);
+            if (at == late_pos_.end() || pos.offset >= at->second) late_[kept++] = r;
+          }
+          late_.resize(kept);
           gather(*out, late_, *late_rows_);
-          late_lake_->append(*late_rows_);
+          if (late_rows_->rows() > 0) late_lake_->append(*late_rows_);
           break;
+        }
       }
     }
   }
@@ -271,11 +285,10 @@ void EventTimeStage::process(const RawBatch& raw, RecordBatch& rows,
   if (out != &rows) std::swap(rows, *kept_);
 }
 
-void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::string>& meta,
-                                   int64_t now_ms) {
+void EventTimeStage::before_commit(const SourceOffsets& end_offsets,
+                                   std::map<std::string, std::string>& meta, int64_t now_ms) {
   if (!enabled_) return;
   const int64_t watermark = tracker_.advance(now_ms);
-  std::map<std::string, std::string> derived_meta{{"raw_seq", std::to_string(raw_seq)}};
   floor_ = std::max(floor_, watermark);
   if (!late_rows_meta_.empty()) {
     // [signature (hex), event time, the watermark it was judged against, rows]
@@ -286,7 +299,22 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
     meta[kLateRowsMetaKey] = late.dump();
     late_rows_meta_.clear();
   }
-  if (late_lake_ && late_lake_->buffered_rows() > 0) late_lake_->commit({}, {}, derived_meta);
+  if (late_lake_ && late_lake_->buffered_rows() > 0) {
+    // Positioned like the raw commit, from where the late table stands: the
+    // late rows of every record up to `end_offsets` are in the late table
+    // after this commit. The start positions fence it (another process that
+    // claimed a stream since, or committed it, makes this StaleWriterError).
+    SourceOffsets start, end;
+    for (const auto& [s, off] : end_offsets) {
+      auto at = late_pos_.find(s);
+      const int64_t from = at == late_pos_.end() ? -1 : at->second;
+      if (off <= from) continue;  // a late commit already covers it
+      start[s] = from;
+      end[s] = off;
+    }
+    late_lake_->commit(start, end, {});
+    for (const auto& [s, off] : end) late_pos_[s] = off;
+  }
   meta["watermark"] = std::to_string(watermark);
   nlohmann::json maxima = tracker_.stream_max();
   meta["stream_max"] = maxima.dump();
@@ -295,6 +323,18 @@ void EventTimeStage::before_commit(int64_t raw_seq, std::map<std::string, std::s
 void EventTimeStage::adopt(const std::vector<std::string>& streams,
                            const std::string& raw_table_dir, int64_t now_ms) {
   if (!enabled_ || streams.empty()) return;
+  if (late_lake_) {
+    // From this claim on, a former owner's late commit of these streams is
+    // refused; one published before it is counted in the positions.
+    const SourceOffsets positions = late_lake_->claim(streams);
+    for (const auto& s : streams) {
+      auto at = positions.find(s);
+      if (at == positions.end())
+        late_pos_.erase(s);
+      else
+        late_pos_[s] = at->second;
+    }
+  }
   // The latest commit of a stream recorded its maximum after exactly the rows
   // it committed: the state the next record of that stream is judged against.
   // Every adopted stream takes it, also one this process knew already: what
@@ -335,7 +375,10 @@ void EventTimeStage::adopt(const std::vector<std::string>& streams,
 
 void EventTimeStage::release(const std::vector<std::string>& streams) {
   if (!enabled_) return;
-  for (const auto& s : streams) tracker_.forget(s);
+  for (const auto& s : streams) {
+    tracker_.forget(s);
+    late_pos_.erase(s);
+  }
 }
 
 void EventTimeStage::note_finalized(int64_t watermark, int64_t windows) {

@@ -10,8 +10,10 @@
 // windows were closed when they arrived; the WindowFinalizer
 // (window_finalizer.h) computes the windows from the committed raw rows.
 // Late rows under the side-table policy go to the late table, committed just
-// before the raw commit and tagged with its seq (meta "raw_seq"); one whose
-// raw commit never happened is rolled back at start-up.
+// before the raw commit with source positions of its own (fenced by claims
+// like the raw table's): a record whose late rows a late commit already
+// holds (its raw commit never happened) adds none again
+// (ARCHITECTURE.md "The late side table with several workers").
 //
 // Event time (ARCHITECTURE.md, "Event time"): each row is judged against
 // the watermark of its own source stream as it stood just before the row's
@@ -76,19 +78,23 @@ class EventTimeStage {
   void process(const RawBatch& raw, RecordBatch& rows, const std::vector<uint32_t>& row_records,
                std::vector<Reject>& late_rejects, int64_t now_ms);
 
-  // Just before raw commit `raw_seq`: commits the late table tagged with
-  // raw_seq; adds watermark state and the late rows to `meta`.
-  void before_commit(int64_t raw_seq, std::map<std::string, std::string>& meta, int64_t now_ms);
+  // Just before the raw commit of positions up to `end_offsets`: commits the
+  // late table (if it holds rows) with the positions of the same streams from
+  // where the late table stands to `end_offsets`; adds watermark state and the
+  // late rows to `meta`. Throws StaleWriterError if another process claimed
+  // one of those streams in the late table.
+  void before_commit(const SourceOffsets& end_offsets, std::map<std::string, std::string>& meta,
+                     int64_t now_ms);
   // After the raw commit: forgets dedupe keys behind the watermark.
   void after_commit();
 
   // Scale-out (ARCHITECTURE.md "Dedupe state moves with the partition").
-  // Streams assigned to this process: each one's event-time maximum is
-  // restored from the latest raw commit that covered it (whoever wrote it;
-  // also for a stream known already, whose maximum may be stale), and if one
-  // changed, the dedupe keys that can still matter are read back from the
-  // committed rows, as open() does after a restart. Call after the streams were claimed
-  // in the raw table and before any of their rows is processed.
+  // Streams assigned to this process (claimed in the late table first, if
+  // any; their late positions are the late table's as of that claim): each one's event-time maximum
+  // is restored from the latest raw commit that covered it (whoever wrote it; also for a stream
+  // known already, whose maximum may be stale), and if one changed, the dedupe keys that can still
+  // matter are read back from the committed rows, as open() does after a restart. Call after the
+  // streams were claimed in the raw table and before any of their rows is processed.
   void adopt(const std::vector<std::string>& streams, const std::string& raw_table_dir,
              int64_t now_ms);
   // Streams taken away (after their last commit): their maxima are forgotten.
@@ -126,6 +132,10 @@ class EventTimeStage {
   std::optional<Deduper> dedupe_;
   std::optional<WindowOperator> window_;
   std::unique_ptr<LakeWriter> late_lake_;
+  // Per stream: the late table's end position (its own last commit, or as of
+  // open() or the stream's claim). Late rows of records before it are in the
+  // late table already (a late commit whose raw commit never happened).
+  SourceOffsets late_pos_;
   std::optional<RecordBatch> kept_;
   std::optional<RecordBatch> late_rows_;
   std::vector<uint32_t> keep_, late_;

@@ -185,7 +185,6 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
 
   LakeWriter lake(config_.lake, out_schema, ts_column, options_.writer_id);
   LakeState state = lake.open();
-  int64_t next_seq = state.last_seq + 1;
 
   EventTimeStage event_time(config_, out_schema, options_.writer_id);
   event_time.open(state, lake.table_dir(), monotonic_millis());
@@ -197,6 +196,7 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
   std::string finalizer_stream;
   if (config_.transforms.window) {
     finalizer.emplace(config_, out_schema, options_.writer_id);
+    finalizer->set_step_hook(options_.finalizer_step);
     finalizer->open(lake.table_dir());
     if (config_.source.type == SourceType::kKafka && !config_.source.kafka.topics.empty()) {
       finalizer_stream = config_.source.kafka.topics.front() + "/0";
@@ -391,11 +391,8 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       }
     }
     std::map<std::string, std::string> meta;
-    // This process's claims also take seqs: the raw commit gets the next one
-    // unless another process publishes first.
-    next_seq = std::max(next_seq, lake.next_seq());
-    // The late table is committed first, tagged with the raw commit's seq.
-    event_time.before_commit(next_seq, meta, monotonic_millis());
+    // The late table is committed first, up to the same positions.
+    event_time.before_commit(pending_end, meta, monotonic_millis());
     if (dlq) meta["dlq_bytes"] = std::to_string(dlq->sync());
     if (dlq_topic) {
       dlq_topic->flush(30000);
@@ -410,12 +407,6 @@ RunSummary StreamRunner::run(const std::atomic<bool>& stop) {
       if (options_.telemetry) options_.telemetry->commit_failed(e.what());
       throw;
     }
-    if (config_.transforms.window &&
-        config_.transforms.window->late_policy == LatePolicy::kSideTable && entry.seq != next_seq) {
-      throw RuntimeError("another process committed to table " + config_.lake.table +
-                         ": the late side table (late_policy: table) needs a single writer");
-    }
-    next_seq = entry.seq + 1;
     if (!last) event_time.after_commit();
     summary.commits++;
     summary.files_written += static_cast<int64_t>(entry.files.size());

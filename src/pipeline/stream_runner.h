@@ -14,6 +14,7 @@
 #include <string>
 
 #include "config/pipeline.h"
+#include "core/kill_hook.h"
 #include "observability/progress.h"
 
 namespace sluice::obs {
@@ -38,6 +39,8 @@ struct RunOptions {
   // If set: metrics and status (src/observability/), updated once per batch,
   // per commit and about once a second (lag, watermark delay).
   obs::Telemetry* telemetry = nullptr;
+  // Test hook of the window finalizer (WindowFinalizer::set_step_hook).
+  StepHook finalizer_step;
 };
 
 struct RunSummary {

@@ -197,6 +197,7 @@ int64_t WindowFinalizer::run(int64_t processing_time_us) {
   if (out.rows() > 0) lake_->append(out);
   const SourceOffsets start{{kStream, covered_ == kNoWatermark ? -1 : covered_}};
   const SourceOffsets end{{kStream, w}};
+  if (on_step_) on_step_("commit");
   try {
     lake_->commit(start, end, {{"raw_seq_read", std::to_string(raw_seq_)}});
   } catch (const StaleWriterError&) {

@@ -41,6 +41,7 @@
 
 #include "config/pipeline.h"
 #include "core/batch.h"
+#include "core/kill_hook.h"
 #include "sinks/lake/lake_writer.h"
 #include "transforms/eventtime/window.h"
 
@@ -82,6 +83,9 @@ class WindowFinalizer {
   // The table watermark as of the last run() (kNoWatermark: unknown).
   int64_t table_watermark() const { return table_watermark_; }
 
+  // Test hook: called with "commit" just before a window commit is published.
+  void set_step_hook(StepHook hook) { on_step_ = std::move(hook); }
+
  private:
   void read_raw_log();
   int64_t compute_watermark() const;
@@ -96,6 +100,7 @@ class WindowFinalizer {
   std::unique_ptr<storage::Storage> raw_table_;  // local directory or s3://
   std::unique_ptr<LakeWriter> lake_;
   bool active_ = false;
+  StepHook on_step_;
   int64_t covered_;
   int64_t table_watermark_;
 

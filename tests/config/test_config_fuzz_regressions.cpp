@@ -2,9 +2,7 @@
 // must be a ConfigError naming the file and a line, never another exception.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "../support/temp_dir.h"
 #include "config/loader.h"
 #include "core/error.h"
 
@@ -12,11 +10,7 @@ namespace sluice {
 namespace {
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/regressions/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testsupport::read_file(std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/regressions/" + name);
 }
 
 void expect_config_error(const std::string& yaml, const std::string& expected_key) {

@@ -3,9 +3,10 @@
 // 2 s one of them joins, is SIGKILLed, leaves with SIGTERM or comes back. The
 // lake, read back with DuckDB through a plain glob, must equal the lake of a
 // single worker that read the same topic alone: for each example pipeline
-// (clickstream; user_events; iot with its dedupe and its window table, which
+// (clickstream; user_events; iot with its dedupe, its window table, which
 // the workers' window finalizer computes from the committed raw rows: one
-// final row per window and group, equal to the single worker's).
+// final row per window and group, equal to the single worker's, and its late
+// rows in a side table; access_logs, its text lines read from the topic).
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -26,6 +27,9 @@ struct Case {
   const char* window_table = nullptr;  // the pipeline's window table, if any
   double event_rate = 1000;            // events per second of event time
   double late_pct = 0;
+  // If set: the pipeline's late policy becomes side_table with this table
+  // (a copy of the example in the test directory), compared like the others.
+  const char* late_table = nullptr;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -36,10 +40,26 @@ std::string example(const std::string& name) {
   return std::string(SLUICE_SOURCE_DIR) + "/examples/" + name + ".yaml";
 }
 
-std::vector<std::string> worker(const Case& c, const std::string& brokers, const std::string& lake,
+// The pipeline file the workers run: the example, or for a case with a late
+// table a copy of it in `dir` with the late policy switched.
+std::string pipeline_file(const Case& c, const std::string& dir) {
+  if (!c.late_table) return example(c.pipeline);
+  std::string yaml = file_text(example(c.pipeline));
+  const std::string dlq = "late_policy: dlq";
+  const size_t at = yaml.find(dlq);
+  if (at == std::string::npos) throw std::runtime_error("no late_policy: dlq in the example");
+  yaml.replace(at, dlq.size(),
+               std::string("late_policy: side_table\n    late_table: ") + c.late_table);
+  const std::string path = dir + "/" + c.pipeline + ".yaml";
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+std::vector<std::string> worker(const Case& c, const std::string& pipeline,
+                                const std::string& brokers, const std::string& lake,
                                 const std::string& group, const std::string& writer) {
   std::vector<std::string> args = {"run",
-                                   example(c.pipeline),
+                                   pipeline,
                                    "--brokers",
                                    brokers,
                                    "--topic",
@@ -77,6 +97,7 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
   const std::string multi = dir.path() + "/multi";
   const std::string single = dir.path() + "/single";
   const std::string table = multi + "/" + c.pipeline;
+  const std::string pipeline = pipeline_file(c, dir.path());
 
   // Events arrive during the whole schedule (about 600/s).
   std::thread producer_thread([&] {
@@ -91,8 +112,8 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
 
   std::map<std::string, std::unique_ptr<Child>> workers;
   auto start = [&](const std::string& w) {
-    workers[w] = std::make_unique<Child>(worker(c, broker.bootstraps(), multi, "scale", w),
-                                         dir.path() + "/" + w + ".log");
+    workers[w] = std::make_unique<Child>(
+        worker(c, pipeline, broker.bootstraps(), multi, "scale", w), dir.path() + "/" + w + ".log");
   };
   auto stop = [&](const std::string& w, int sig) {
     workers[w]->signal(sig);
@@ -120,7 +141,8 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
       << "committed " << committed_messages(table) << " of " << kEvents << " messages\n"
       << file_text(dir.path() + "/w1.log");
   // The same topic read by one worker alone, in its own group and lake.
-  std::vector<std::string> alone = worker(c, broker.bootstraps(), single, "alone", "solo");
+  std::vector<std::string> alone =
+      worker(c, pipeline, broker.bootstraps(), single, "alone", "solo");
   alone.insert(alone.end(), {"--stop-after", std::to_string(kEvents)});
   std::string out;
   ASSERT_EQ(run_sluice(alone, &out), 0) << out;
@@ -184,6 +206,30 @@ TEST_P(KafkaScaleOut, ThreeWorkersWithRebalancesEqualOneWorker) {
     EXPECT_EQ(run_sluice({"lake", "verify", multi + "/" + c.window_table}, &verify), 0) << verify;
     RecordProperty("windows", std::to_string(w_multi));
   }
+  if (c.late_table) {
+    // The late side table: written once whichever worker judged a row late
+    // (and however often its partition moved), equal to the single worker's.
+    auto late = [&](const std::string& lake) {
+      return "(SELECT * EXCLUDE (ingest_timestamp) FROM read_parquet('" + lake + "/" +
+             c.late_table + "/**/*.parquet', hive_partitioning=false))";
+    };
+    const int64_t l_multi = duck.scalar("SELECT count(*) FROM " + late(multi));
+    EXPECT_GT(l_multi, 10);
+    EXPECT_EQ(l_multi, duck.scalar("SELECT count(*) FROM " + late(single)));
+    EXPECT_EQ(duck.scalar("SELECT count(*) - count(DISTINCT event_id) FROM " + late(multi)), 0);
+    EXPECT_EQ(
+        duck.scalar("SELECT count(*) FROM (" + late(multi) + " EXCEPT ALL " + late(single) + ")"),
+        0);
+    EXPECT_EQ(
+        duck.scalar("SELECT count(*) FROM (" + late(single) + " EXCEPT ALL " + late(multi) + ")"),
+        0);
+    // Late rows are raw rows too.
+    EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + late(multi) +
+                          " WHERE event_id NOT IN (SELECT event_id FROM " + rows(multi) + ")"),
+              0);
+    EXPECT_EQ(run_sluice({"lake", "verify", multi + "/" + c.late_table}, &verify), 0) << verify;
+    RecordProperty("late_rows", std::to_string(l_multi));
+  }
   RecordProperty("rows", std::to_string(n_multi));
   RecordProperty("log_entries", std::to_string(log_entries_json(table).size()));
 }
@@ -195,7 +241,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // 6000 events over 5 minutes of event time, 1% of them 1-5 minutes
                       // late: about 20 one-minute windows close, and late rows are judged
                       // by whichever worker reads their partition.
-                      Case{"iot", "iot", "event_id", 2, {}, "iot_windows", 20, 1}),
+                      // Late rows go to a side table here (late_policy: side_table).
+                      Case{"iot", "iot", "event_id", 2, {}, "iot_windows", 20, 1, "iot_late"},
+                      // Text lines (apache combined) through the topic instead of a file.
+                      Case{"access_logs", "access-log", "", 0, {}}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.pipeline); });
 
 }  // namespace

@@ -72,6 +72,13 @@ class Child {
     }
   }
   void signal(int sig) { ::kill(pid_, sig); }
+  // True while the process is stopped (SIGSTOP from outside or raised itself).
+  bool stopped() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t name_end = stat.rfind(')');  // "pid (comm) state ..."
+    return name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'T';
+  }
   // Returns the exit status (or 128+signal), or -1 if still running.
   int poll() {
     int status = 0;

@@ -3,10 +3,9 @@
 // made-up number.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "../support/temp_dir.h"
 #include "core/error.h"
 #include "sinks/lake/commit_log.h"
 
@@ -14,11 +13,7 @@ namespace sluice {
 namespace {
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/regressions/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testsupport::read_file(std::string(SLUICE_SOURCE_DIR) + "/tests/fuzz/regressions/" + name);
 }
 
 void expect_malformed(const std::string& text, const std::string& field) {

@@ -1,23 +1,15 @@
 // Helpers for the parser and DLQ tests: fixture loading and batch building.
 #pragma once
 
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.h"
 #include "core/record.h"
 
 namespace sluice::testing {
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testsupport::read_file;
 
 // Lines of a file split on '\n' exactly (empty lines kept, last newline dropped).
 inline std::vector<std::string> read_lines(const std::string& path) {

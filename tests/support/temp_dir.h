@@ -1,11 +1,12 @@
 // Test helpers shared by every test area: a temporary directory removed
-// with everything in it at scope exit, and a whole-file writer.
+// with everything in it at scope exit, and whole-file reading and writing.
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +30,15 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The bytes of a file; throws std::runtime_error if it cannot be opened.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
