@@ -4,22 +4,31 @@
 # files against `curl --aws-sigv4 -T` of the same files, download timing,
 # and the peak RSS of uploading and downloading a 1 GB file (memory must not
 # grow with the file). Figures: medians of RUNS runs.
+# --lake: instead, the lake to S3 against the same run to local disk (wall,
+# CPU, peak RSS, bytes of the table), then the batch jobs over each: `sluice
+# run examples/clickstream.yaml` on LAKE_EVENTS generated events, and
+# `sluice batch sales_gold` (page_metrics first; inputs through the cache on
+# s3://). Uses SLUICE_BIN (default build/src/cli/sluice).
 #
-#   bash bench/s3.sh [--runs N] [--work DIR]
+#   bash bench/s3.sh [--runs N] [--work DIR] [--lake]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-3}
 WORK=${WORK:-/tmp/sluice-s3-bench}
+MODE=storage
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--work DIR]" >&2; exit 2 ;;
+    --lake) MODE=lake; shift ;;
+    *) echo "usage: $0 [--runs N] [--work DIR] [--lake]" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$WORK"
-cmake -S "$ROOT/bench" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$WORK/build" -j2 --target s3_bench >/dev/null
+if [ "$MODE" = storage ]; then
+  cmake -S "$ROOT/bench" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$WORK/build" -j2 --target s3_bench >/dev/null
+fi
 BENCH="$WORK/build/s3_bench"
 
 bash "$ROOT/tests/support/rgw.sh" stop "$WORK/rgw" >/dev/null 2>&1 || true
@@ -32,11 +41,49 @@ SIG=(--aws-sigv4 aws:amz:us-east-1:s3 -u "$RGW_ACCESS_KEY:$RGW_SECRET_KEY"
      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD')
 curl -sf "${SIG[@]}" -X PUT "$RGW_ENDPOINT/bench" >/dev/null
 
-[ -f "$WORK/f256" ] || head -c $((256 << 20)) /dev/urandom >"$WORK/f256"
-[ -f "$WORK/f1g" ] || head -c $((1 << 30)) /dev/urandom >"$WORK/f1g"
-
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
+
+if [ "$MODE" = lake ]; then
+  SLUICE=${SLUICE_BIN:-$ROOT/build/src/cli/sluice}
+  EVENTS=${LAKE_EVENTS:-200000}
+  PIPE="$ROOT/examples/clickstream.yaml"
+  in="$WORK/clickstream-$EVENTS.ndjson"
+  [ -f "$in" ] || "$SLUICE" generate clickstream --count "$EVENTS" --seed 1 --output "$in" >/dev/null 2>&1
+  cd "$WORK"  # the DLQ of an s3:// lake is ./_dlq
+  timed() {  # out-file cmd... -> "wall cpu rss_mb" appended to out-file
+    /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$WORK/cmd.log" 2>&1 ||
+      { cat "$WORK/cmd.log" >&2; exit 1; }
+    awk '{printf "%s %.2f %d\n", $1, $2 + $3, $4 / 1024}' "$WORK/time.txt"
+  }
+  table_bytes() { "$SLUICE" lake ls "$1" | awk '$1 == "TOTAL" {print $4}'; }
+  declare -A wall cpu rss bytes
+  for r in $(seq 1 "$RUNS"); do
+    for where in local s3; do
+      if [ $where = local ]; then lake="$WORK/lake-$r"; rm -rf "$lake"; else lake="s3://bench/lake-$r"; fi
+      read -r w c m < <(timed "$SLUICE" run "$PIPE" --input "$in" --lake "$lake" --quiet)
+      wall[run-$where]+="$w "; cpu[run-$where]+="$c "; rss[run-$where]+="$m "
+      bytes[$where]=$(table_bytes "$lake/clickstream")
+      read -r w c m < <(timed "$SLUICE" batch sales_gold --pipeline "$PIPE" --lake "$lake" \
+        --warehouse none --set "sink.lake.storage.cache_dir=$WORK/cache-$r")
+      wall[batch-$where]+="$w "; cpu[batch-$where]+="$c "; rss[batch-$where]+="$m "
+    done
+  done
+  med() { tr ' ' '\n' | grep -v '^$' | median; }
+  echo "clickstream, $EVENTS events ($(du -m "$in" | cut -f1) MB NDJSON), medians of $RUNS runs"
+  printf '%-34s %8s %8s %8s %12s\n' "" "wall s" "CPU s" "RSS MB" "table bytes"
+  for step in run batch; do
+    for where in local s3; do
+      printf '%-34s %8s %8s %8s %12s\n' "$step ($where)" "$(echo "${wall[$step-$where]}" | med)" \
+        "$(echo "${cpu[$step-$where]}" | med)" "$(echo "${rss[$step-$where]}" | med)" \
+        "$([ $step = run ] && echo "${bytes[$where]}" || echo -)"
+    done
+  done
+  exit 0
+fi
+
+[ -f "$WORK/f256" ] || head -c $((256 << 20)) /dev/urandom >"$WORK/f256"
+[ -f "$WORK/f1g" ] || head -c $((1 << 30)) /dev/urandom >"$WORK/f1g"
 
 s_put=(); c_put=(); s_get=(); c_get=()
 for r in $(seq 1 "$RUNS"); do

@@ -15,6 +15,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "batch/file_cache.h"
+#include "batch/lake_root.h"
 #include "batch/lake_table.h"
 #include "batch/quality.h"
 #include "batch/warehouse.h"
@@ -24,6 +26,7 @@
 #include "sinks/lake/duckdb_handle.h"
 #include "sinks/lake/partition.h"
 #include "storage/fs_util.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -74,11 +77,16 @@ struct JobState {
   nlohmann::json raw = nlohmann::json::object();
 };
 
-JobState read_state(const std::string& path) {
+// The job's state object (LAKE/_sluice_batch/JOB.json) through the lake
+// root's storage: a local file replaced with rename, or an S3 object (a PUT
+// replaces it atomically).
+JobState read_state(storage::Storage& root, const std::string& key) {
   JobState s;
-  if (!lakefs::exists(path)) return s;
+  std::optional<std::string> text = storage::get_if_exists(root, key);
+  if (!text) return s;
+  const std::string path = root.url() + "/" + key;
   try {
-    s.raw = nlohmann::json::parse(lakefs::read_file(path));
+    s.raw = nlohmann::json::parse(*text);
     for (const auto& [day, info] : s.raw.at("days").items()) {
       auto d = Day::parse(day);
       if (!d) throw RuntimeError("batch: bad day '" + day + "' in " + path);
@@ -90,13 +98,6 @@ JobState read_state(const std::string& path) {
   return s;
 }
 
-void write_state_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  lakefs::write_file_synced(tmp, text);
-  if (!lakefs::rename_path(tmp, path)) throw RuntimeError("batch: cannot write " + path);
-  lakefs::fsync_path(lakefs::parent_dir(path));
-}
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
     s.replace(at, from.size(), to);
@@ -104,10 +105,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-std::string parquet_list(const std::string& dir, const std::vector<const LiveFile*>& files) {
+std::string parquet_list(const std::vector<std::string>& paths) {
   std::string out = "[";
-  for (const LiveFile* f : files)
-    out += (out.size() > 1 ? ", " : "") + sql_quote(dir + "/" + f->path);
+  for (const std::string& p : paths) out += (out.size() > 1 ? ", " : "") + sql_quote(p);
   return out + "]";
 }
 
@@ -128,25 +128,27 @@ class JobRunner {
       : pipeline_(pipeline), options_(options) {
     lake_dir_ = options.lake_dir.empty() ? pipeline.lake.path : options.lake_dir;
     pipeline_dir_ = directory_of(pipeline.file);
+    root_ = std::make_unique<LakeRoot>(lake_dir_, pipeline.lake.storage);
   }
 
   BatchJobReport run(const BatchJobConfig& job, bool named) {
     BatchJobReport report;
     report.job = job.name;
-    const std::string state_dir = lake_dir_ + "/" + kBatchStateDir;
-    lakefs::make_dirs(state_dir);
-    FileLock lock(state_dir + "/" + job.name + ".lock");
-    const std::string state_path = state_dir + "/" + job.name + ".json";
-    JobState state = read_state(state_path);
+    const std::string warehouse = warehouse_spec();
+    FileLock lock(lock_path(job.name));
+    const std::string state_key = std::string(kBatchStateDir) + "/" + job.name + ".json";
+    JobState state = read_state(root_->storage(), state_key);
 
     // Inputs: every lake table the SQL names, except the job's own output.
     std::map<std::string, LiveTable> inputs;
-    for (const std::string& name : lakefs::list_dir(lake_dir_)) {
-      if (name == job.output_table || name.empty() || name[0] == '_') continue;
-      const std::string dir = lake_dir_ + "/" + name;
-      if (!lakefs::exists(dir + "/" + kLakeLogDir) || !sql_references_table(job.sql, name))
-        continue;
-      inputs.emplace(name, read_live_table(dir));
+    tables_.clear();
+    for (const std::string& name : root_->tables()) {
+      if (name == job.output_table || !sql_references_table(job.sql, name)) continue;
+      std::unique_ptr<storage::Storage> table = root_->open_table(name);
+      LiveTable live = read_live_table(*table);
+      live.table_dir = root_->table_location(name);
+      inputs.emplace(name, std::move(live));
+      tables_[name] = std::move(table);
     }
 
     std::set<Day> days;
@@ -162,7 +164,8 @@ class JobRunner {
         }
       }
     }
-    report.output_dir = lake_dir_ + "/" + sanitize_partition_value(job.output_table);
+    const std::string output_name = sanitize_partition_value(job.output_table);
+    report.output_dir = root_->table_location(output_name);
     if (days.empty()) {
       say(job.name + ": nothing new since the last run");
       return report;
@@ -200,10 +203,8 @@ class JobRunner {
 
     publish(db, job, days, report);
 
-    std::string spec = options_.warehouse.empty() ? "duckdb:" + lake_dir_ + "/_warehouse.duckdb"
-                                                  : options_.warehouse;
-    if (spec != "none") {
-      std::unique_ptr<Warehouse> wh = open_warehouse(spec);
+    if (warehouse != "none") {
+      std::unique_ptr<Warehouse> wh = open_warehouse(warehouse);
       wh->load(db,
                WarehouseLoad{kResultTable, job.warehouse_table, job.date_column, job.key, days});
       report.warehouse = wh->describe();
@@ -212,14 +213,17 @@ class JobRunner {
     }
 
     // --csv is relative to the working directory, a job's csv to the lake root.
-    std::string csv;
+    std::string csv, csv_key;  // csv_key: a key under an s3:// lake root
     if (named && !options_.csv_path.empty()) {
       csv = options_.csv_path;
+    } else if (!job.csv_path.empty() && job.csv_path[0] == '/') {
+      csv = job.csv_path;
     } else if (!job.csv_path.empty()) {
-      csv = job.csv_path[0] == '/' ? job.csv_path : lake_dir_ + "/" + job.csv_path;
+      csv = lake_dir_ + "/" + job.csv_path;
+      if (root_->remote()) csv_key = job.csv_path;
     }
     if (!csv.empty()) {
-      export_csv(db, report.output_dir, csv);
+      export_csv(db, output_name, csv, csv_key);
       report.csv_path = csv;
       say(fmt::format("{}: CSV {}", job.name, csv));
     }
@@ -234,7 +238,16 @@ class JobRunner {
       out["days"][d.to_string()] = {
           {"inputs", in}, {"output_seq", report.output_seq}, {"run_ms", now_micros() / 1000}};
     }
-    write_state_atomically(state_path, out.dump(1) + "\n");
+    root_->storage().put(state_key, out.dump(1) + "\n");
+    if (cache_) {
+      const FileCacheStats& c = cache_->stats();
+      say(
+          fmt::format("{}: cache {}: {} hit(s), {} download(s), {} eviction(s), {} bytes held, "
+                      "peak {} of {} bytes",
+                      job.name, cache_->dir(), c.hits, c.downloads, c.evictions, c.bytes,
+                      c.peak_bytes, cache_->cap_bytes()));
+      cache_->release_pins();
+    }
     return report;
   }
 
@@ -249,16 +262,62 @@ class JobRunner {
     return out.empty() ? "(none)" : out;
   }
 
+  // "": the default, DuckDB beside a local lake; an s3:// lake has none.
+  std::string warehouse_spec() const {
+    if (!options_.warehouse.empty()) return options_.warehouse;
+    if (!root_->remote()) return "duckdb:" + lake_dir_ + "/_warehouse.duckdb";
+    throw RuntimeError("batch: an s3:// lake has no default warehouse (" + lake_dir_ +
+                       "): give --warehouse duckdb:PATH|postgresql://...|none (or " +
+                       "orchestrator.warehouse)");
+  }
+
+  // A local lake keeps the per-job lock beside the job's state; an s3:// lake
+  // keeps it in the cache directory (it serializes the runs of one host).
+  std::string lock_path(const std::string& job) {
+    if (!root_->remote()) {
+      const std::string dir = lake_dir_ + "/" + kBatchStateDir;
+      lakefs::make_dirs(dir);
+      return dir + "/" + job + ".lock";
+    }
+    const std::string dir = cache_dir() + "/locks";
+    lakefs::make_dirs(dir);
+    return fmt::format("{}/{:016x}-{}.lock", dir, std::hash<std::string>{}(lake_dir_), job);
+  }
+
+  std::string cache_dir() const {
+    const std::string& dir = pipeline_.lake.storage.cache_dir;
+    return dir.empty() ? FileCache::default_dir() : dir;
+  }
+
+  // Local paths DuckDB reads for `files` of `table`: in place on a local
+  // lake, copies in the bounded cache for s3://.
+  std::vector<std::string> local_paths(storage::Storage& table,
+                                       const std::vector<const LiveFile*>& files) {
+    std::vector<std::string> out;
+    for (const LiveFile* f : files) {
+      if (auto local = table.local_path(f->path)) {
+        out.push_back(*local);
+        continue;
+      }
+      if (!cache_) {
+        cache_ = std::make_unique<FileCache>(cache_dir(), pipeline_.lake.storage.cache_bytes);
+      }
+      out.push_back(cache_->fetch(table, f->path, f->bytes));
+    }
+    return out;
+  }
+
   void create_view(DuckDb& db, const BatchJobConfig& job, const std::string& name,
                    const LiveTable& table, const std::set<Day>& days) {
     std::vector<const LiveFile*> files = table.files_for(days);
+    storage::Storage& st = *tables_.at(name);
     std::string body;
     if (!files.empty()) {
-      body = "SELECT * FROM read_parquet(" + parquet_list(table.table_dir, files) +
+      body = "SELECT * FROM read_parquet(" + parquet_list(local_paths(st, files)) +
              ", union_by_name = true, hive_partitioning = false)";
     } else if (!table.files.empty()) {  // no data on these days: same columns, no rows
       body = "SELECT * FROM read_parquet(" +
-             sql_quote(table.table_dir + "/" + table.files.front().path) +
+             sql_quote(local_paths(st, {&table.files.front()}).front()) +
              ", hive_partitioning = false) LIMIT 0";
     } else {
       if (job.sql.find("{{" + name + "}}") != std::string::npos) {
@@ -305,7 +364,8 @@ class JobRunner {
   // replace commit for all the days.
   void publish(DuckDb& db, const BatchJobConfig& job, const std::set<Day>& days,
                BatchJobReport& report) {
-    TablePublisher publisher(report.output_dir, "batch-" + job.name);
+    TablePublisher publisher(root_->open_table(sanitize_partition_value(job.output_table)),
+                             "batch-" + job.name);
     publisher.set_on_step(options_.on_publish_step);
     publisher.open();
     const bool calendar =
@@ -410,28 +470,42 @@ class JobRunner {
   }
 
   // Rewrites the whole CSV from the output table's live files (so a re-run
-  // replaces rows instead of appending them), atomically with rename.
-  void export_csv(DuckDb& db, const std::string& output_dir, const std::string& csv) {
-    LiveTable out = read_live_table(output_dir);
+  // replaces rows instead of appending them), atomically: rename of a local
+  // file, or one PUT of `csv_key` under an s3:// lake root.
+  void export_csv(DuckDb& db, const std::string& output_name, const std::string& csv,
+                  const std::string& csv_key) {
+    std::unique_ptr<storage::Storage> table = root_->open_table(output_name);
+    LiveTable out = read_live_table(*table);
     std::vector<const LiveFile*> files;
     for (const LiveFile& f : out.files) files.push_back(&f);
-    std::string source = files.empty() ? std::string("(SELECT * FROM ") + kResultTable + " LIMIT 0)"
-                                       : "read_parquet(" + parquet_list(output_dir, files) +
-                                             ", union_by_name = true, hive_partitioning = false)";
-    std::string dir = directory_of(csv);
+    std::string source = files.empty()
+                             ? std::string("(SELECT * FROM ") + kResultTable + " LIMIT 0)"
+                             : "read_parquet(" + parquet_list(local_paths(*table, files)) +
+                                   ", union_by_name = true, hive_partitioning = false)";
+    std::unique_ptr<lakefs::ScratchDir> scratch;
+    std::string target = csv;
+    if (!csv_key.empty()) {
+      scratch = std::make_unique<lakefs::ScratchDir>("sluice-csv");
+      target = scratch->path() + "/export.csv";
+    }
+    std::string dir = directory_of(target);
     lakefs::make_dirs(dir);
-    std::string tmp = csv + ".tmp";
+    std::string tmp = target + ".tmp";
     db.execute(fmt::format("COPY (SELECT * FROM {} ORDER BY ALL) TO {} (FORMAT csv, HEADER)",
                            source, sql_quote(tmp)));
     lakefs::fsync_path(tmp);
-    if (!lakefs::rename_path(tmp, csv)) throw RuntimeError("batch: cannot write " + csv);
+    if (!lakefs::rename_path(tmp, target)) throw RuntimeError("batch: cannot write " + target);
     lakefs::fsync_path(dir);
+    if (!csv_key.empty()) root_->storage().put_file(csv_key, target);
   }
 
   const PipelineConfig& pipeline_;
   const BatchRunOptions& options_;
   std::string lake_dir_;
   std::string pipeline_dir_;
+  std::unique_ptr<LakeRoot> root_;
+  std::map<std::string, std::unique_ptr<storage::Storage>> tables_;  // the inputs of run()
+  std::unique_ptr<FileCache> cache_;                                 // s3:// only, made on use
 };
 
 }  // namespace

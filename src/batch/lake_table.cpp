@@ -55,7 +55,7 @@ void apply_entry(const LakeCommitEntry& e, std::map<std::string, LiveFile>& live
   for (const LakeCommitEntry::File& f : e.files) {
     std::optional<Day> day = f.slice.empty() ? std::nullopt : Day::parse(f.slice);
     if (!day) day = day_of_partition(f.partition);
-    live[f.path] = LiveFile{f.path, f.rows, f.partition, day, e.seq};
+    live[f.path] = LiveFile{f.path, f.rows, f.bytes, f.partition, day, e.seq};
     if (day && day_changed_seq) (*day_changed_seq)[*day] = e.seq;
   }
 }

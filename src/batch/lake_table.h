@@ -39,6 +39,7 @@ class LakeCommitter;
 struct LiveFile {
   std::string path;  // relative to the table dir
   int64_t rows = 0;
+  int64_t bytes = 0;  // as logged (0: an entry that did not record it)
   std::string partition;
   std::optional<Day> day;  // slice, or the day named by the partition path
   int64_t seq = 0;         // entry that added it

@@ -23,8 +23,8 @@ Day parse_day(const std::string& flag, const std::string& text) {
 }  // namespace
 
 int batch_command(const BatchArgs& a) {
-  PipelineConfig config = load_pipeline(a.pipeline);
-  require_local_lake(a.lake.empty() ? config.lake.path : a.lake, "sluice batch");
+  PipelineConfig config = load_pipeline(a.pipeline, to_overrides(a.sets));
+  if (!a.lake.empty()) check_lake_location(a.lake, "--lake");
   BatchRunOptions options;
   options.lake_dir = a.lake;
   options.warehouse = a.warehouse;

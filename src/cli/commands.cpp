@@ -156,6 +156,7 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   batch->add_option("--csv", batch_.csv, "write the CSV export here (overrides the job's csv)");
   batch->add_flag("--no-deps", batch_.no_deps, "do not run the job's depends_on jobs first");
   batch->add_flag("--quiet", batch_.quiet, "no progress lines");
+  batch->add_option("--set", batch_.sets, "override a config value: KEY=VALUE (repeatable)");
   batch->callback([this] { chosen_ = [this] { return batch_command(batch_); }; });
 
   auto* orch = app.add_subcommand(
@@ -164,6 +165,7 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   orch->add_option("--lake", orchestrate_.lake, "lake root directory (overrides sink.lake.path)");
   orch->add_flag("--once", orchestrate_.once, "one pass over the jobs, then exit");
   orch->add_flag("--quiet", orchestrate_.quiet, "no progress lines");
+  orch->add_option("--set", orchestrate_.sets, "override a config value: KEY=VALUE (repeatable)");
   orch->add_option("--http", orchestrate_.http,
                    "serve /metrics, /health, /api and the dashboard on HOST:PORT, :PORT or PORT, "
                    "or 'off' (default: http.listen, else off)");
@@ -191,17 +193,11 @@ Commands::Commands(CLI::App& app, const std::atomic<bool>& stop) : stop_(stop) {
   trig->callback([this] { chosen_ = [this] { return trigger_command(trigger_); }; });
 }
 
-void require_local_lake(const std::string& location, const std::string& command) {
-  storage::Location loc;
+void check_lake_location(const std::string& location, const std::string& flag) {
   try {
-    loc = storage::parse_location(location);
+    storage::parse_location(location);
   } catch (const storage::StorageError& e) {
-    throw CLI::ValidationError("--lake", e.what());
-  }
-  if (loc.kind == storage::Location::Kind::kS3) {
-    throw RuntimeError(command + " does not work on s3:// lakes yet (batch jobs read their " +
-                       "inputs from local disk; `sluice run` and `sluice lake ls|log|verify` " +
-                       "work on s3://): " + location);
+    throw CLI::ValidationError(flag, e.what());
   }
 }
 

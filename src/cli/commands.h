@@ -66,6 +66,7 @@ struct BatchArgs {
   std::string csv;
   bool no_deps = false;
   bool quiet = false;
+  std::vector<std::string> sets;
 };
 
 struct LakeArgs {
@@ -83,6 +84,7 @@ struct LakeArgs {
 struct OrchestrateArgs {
   std::string pipeline;
   std::string lake;
+  std::vector<std::string> sets;
   bool once = false;
   bool quiet = false;
   std::string http;
@@ -104,10 +106,11 @@ struct TriggerArgs {
   bool quiet = false;
 };
 
-// Fails with a clear error when `location` (a lake root or table) is not a
-// supported location (usage error), or is an s3:// location and `command`
-// cannot work on object storage yet (runtime error).
-void require_local_lake(const std::string& location, const std::string& command);
+// Fails with a usage error naming `flag` when `location` (a lake root or
+// table) is not a supported location (a local path, file:// or s3://).
+void check_lake_location(const std::string& location, const std::string& flag);
+// --set KEY=VALUE options as config overrides.
+std::vector<std::pair<std::string, std::string>> to_overrides(const std::vector<std::string>& sets);
 
 int run_command(const RunArgs& a, const std::atomic<bool>& stop);
 int validate_command(const std::string& pipeline, const std::vector<std::string>& sets);

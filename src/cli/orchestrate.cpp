@@ -16,8 +16,9 @@ namespace sluice::cli {
 
 namespace {
 
-PipelineConfig load_with_lake(const std::string& pipeline, const std::string& lake) {
-  ConfigOverrides o;
+PipelineConfig load_with_lake(const std::string& pipeline, const std::string& lake,
+                              const std::vector<std::string>& sets = {}) {
+  ConfigOverrides o = to_overrides(sets);
   if (!lake.empty()) o.push_back({"sink.lake.path", "'" + lake + "'"});
   return load_pipeline(pipeline, o);
 }
@@ -59,8 +60,7 @@ void print_outcomes(const std::vector<JobOutcome>& outcomes) {
 }  // namespace
 
 int orchestrate_command(const OrchestrateArgs& a, const std::atomic<bool>& stop) {
-  PipelineConfig config = load_with_lake(a.pipeline, a.lake);
-  require_local_lake(config.lake.path, "sluice orchestrate");
+  PipelineConfig config = load_with_lake(a.pipeline, a.lake, a.sets);
   if (config.batch_jobs.empty()) {
     throw ConfigError(config.file, 0, "batch",
                       "the pipeline declares no batch jobs to orchestrate");

@@ -20,13 +20,11 @@
 
 namespace sluice::cli {
 
-namespace {
 ConfigOverrides to_overrides(const std::vector<std::string>& sets) {
   ConfigOverrides o;
   for (const auto& s : sets) o.push_back(parse_override(s));
   return o;
 }
-}  // namespace
 
 int validate_command(const std::string& pipeline, const std::vector<std::string>& sets) {
   PipelineConfig c = load_pipeline(pipeline, to_overrides(sets));
@@ -50,9 +48,6 @@ int run_command(const RunArgs& a, const std::atomic<bool>& stop) {
   if (!a.dlq.empty()) o.push_back({"sink.dlq.path", "'" + a.dlq + "'"});
   PipelineConfig config = load_pipeline(a.pipeline, o);
   const bool remote_lake = storage::has_scheme(config.lake.path);
-  if (remote_lake && !config.batch_jobs.empty() && config.orchestrator.declared) {
-    require_local_lake(config.lake.path, "the orchestrator of `sluice run`");
-  }
   if (!a.lake.empty() && a.dlq.empty()) {
     // The DLQ follows the lake unless placed explicitly (it is a local file:
     // ./_dlq for an s3:// lake, as in the config's default).

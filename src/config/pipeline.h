@@ -197,6 +197,11 @@ struct LakeStorageConfig {
   std::string region;              // AWS_REGION otherwise
   std::optional<bool> path_style;  // unset: path-style for non-AWS endpoints
   bool verify_tls = true;
+  // Batch jobs over an s3:// lake read their input files through a local
+  // cache (src/batch/file_cache.h): its directory ("": $XDG_CACHE_HOME/sluice,
+  // else $HOME/.cache/sluice, else $TMPDIR/sluice-cache) and its cap in bytes.
+  std::string cache_dir;
+  int64_t cache_bytes = int64_t{2} << 30;
 };
 
 struct LakeSinkConfig {

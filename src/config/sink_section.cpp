@@ -25,7 +25,8 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
   }
   if (location.kind == storage::Location::Kind::kLocal) lake.path = location.path;  // file:///x
   if (const auto& st = l["storage"]) {
-    r.check_keys(st, "sink.lake.storage", {"endpoint", "region", "path_style", "verify_tls"});
+    r.check_keys(st, "sink.lake.storage",
+                 {"endpoint", "region", "path_style", "verify_tls", "cache_dir", "cache_bytes"});
     if (st["endpoint"]) {
       lake.storage.endpoint = r.str(st["endpoint"], "sink.lake.storage.endpoint");
       if (lake.storage.endpoint.rfind("http://", 0) != 0 &&
@@ -39,6 +40,12 @@ void parse_sink(const Reader& r, const YAML::Node& node, const Schema& schema, P
       lake.storage.path_style = r.boolean(st["path_style"], "sink.lake.storage.path_style");
     if (st["verify_tls"])
       lake.storage.verify_tls = r.boolean(st["verify_tls"], "sink.lake.storage.verify_tls");
+    if (st["cache_dir"])
+      lake.storage.cache_dir = r.str(st["cache_dir"], "sink.lake.storage.cache_dir");
+    if (st["cache_bytes"]) {
+      lake.storage.cache_bytes =
+          r.integer(st["cache_bytes"], "sink.lake.storage.cache_bytes", 1, INT64_MAX);
+    }
   }
   lake.table = l["table"] ? r.str(l["table"], "sink.lake.table") : c.name;
   static const RE2 kTableName("[A-Za-z0-9_][A-Za-z0-9_.-]*");

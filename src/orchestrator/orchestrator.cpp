@@ -29,15 +29,6 @@ void SystemClock::sleep_ms(int64_t ms) {
 
 namespace {
 
-// The last published seq of a table, from the log file names (0: none).
-int64_t last_published_seq(const std::string& table_dir) {
-  int64_t last = 0;
-  for (const std::string& name : lakefs::list_dir(table_dir + "/" + kLakeLogDir)) {
-    if (auto seq = parse_commit_log_name(name)) last = std::max(last, *seq);
-  }
-  return last;
-}
-
 std::string format_ms(int64_t ms) {
   CivilTime c = to_civil(ms * 1000);
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}Z", c.year, c.month, c.day, c.hour,
@@ -67,6 +58,7 @@ Orchestrator::Orchestrator(const PipelineConfig& pipeline, OrchestratorOptions o
       clock_(clock),
       alerts_(alerts) {
   lake_dir_ = options_.lake_dir.empty() ? pipeline_.lake.path : options_.lake_dir;
+  root_ = std::make_unique<LakeRoot>(lake_dir_, pipeline_.lake.storage);
   if (options_.owner.empty()) options_.owner = default_owner(pipeline_.name);
   if (!options_.run_job) options_.run_job = run_batch_job;
   rng_.seed(options_.seed ? options_.seed : std::random_device{}());
@@ -97,23 +89,17 @@ Orchestrator::Orchestrator(const PipelineConfig& pipeline, OrchestratorOptions o
 
 std::vector<std::string> Orchestrator::input_tables(const BatchJobConfig& job) const {
   std::vector<std::string> out;
-  for (const std::string& name : lakefs::list_dir(lake_dir_)) {
-    if (name.empty() || name[0] == '_' || name == job.output_table) continue;
-    if (!lakefs::exists(lake_dir_ + "/" + name + "/" + kLakeLogDir)) continue;
-    if (sql_references_table(job.sql, name)) out.push_back(name);
+  for (const std::string& name : root_->tables()) {
+    if (name != job.output_table && sql_references_table(job.sql, name)) out.push_back(name);
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::map<std::string, int64_t> Orchestrator::table_seqs() const {
+  // Compaction commits change no row: they neither fire arrival triggers
+  // nor count as new data for the no-data SLA.
   std::map<std::string, int64_t> out;
-  if (!lakefs::exists(lake_dir_)) return out;
-  for (const std::string& name : lakefs::list_dir(lake_dir_)) {
-    if (name.empty() || name[0] == '_') continue;
-    const std::string dir = lake_dir_ + "/" + name;
-    if (lakefs::exists(dir + "/" + kLakeLogDir)) out[name] = last_published_seq(dir);
-  }
+  for (const std::string& name : root_->tables()) out[name] = root_->last_data_seq(name);
   return out;
 }
 

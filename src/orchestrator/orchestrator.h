@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "batch/batch_job.h"
+#include "batch/lake_root.h"
 #include "config/pipeline.h"
 #include "orchestrator/alerts.h"
 #include "orchestrator/checkpoint_store.h"
@@ -130,6 +132,7 @@ class Orchestrator {
   Clock& clock_;
   AlertSink* alerts_;
   std::string lake_dir_;
+  std::unique_ptr<LakeRoot> root_;            // tables and their newest data commits
   std::vector<const BatchJobConfig*> order_;  // dependencies first
   std::map<std::string, CronSchedule> schedules_;
   std::mt19937_64 rng_;

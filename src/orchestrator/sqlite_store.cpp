@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "orchestrator/checkpoint_store.h"
 #include "storage/fs_util.h"
+#include "storage/location.h"
 
 namespace sluice {
 
@@ -301,6 +302,11 @@ std::unique_ptr<CheckpointStore> open_checkpoint_store(const std::string& spec,
                                                        const std::string& lake_dir) {
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
     return open_postgres_store(spec);
+  }
+  if (spec.empty() && storage::has_scheme(lake_dir)) {
+    throw RuntimeError("orchestrator: an s3:// lake (" + lake_dir +
+                       ") has no default checkpoint store: set orchestrator.store to a local "
+                       "SQLite file (sqlite:/var/lib/sluice/orchestrator.db) or postgresql://...");
   }
   if (spec.empty()) return open_sqlite_store(lake_dir + "/" + kOrchestratorStoreFile);
   if (spec.rfind("sqlite:", 0) == 0) return open_sqlite_store(spec.substr(7));

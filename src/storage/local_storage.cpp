@@ -27,7 +27,7 @@ using lakefs::fail_errno;
 using lakefs::Fd;
 using lakefs::write_all;
 
-constexpr const char* kTmpPrefix = ".sluice-tmp-";
+constexpr const char* kTmpPrefix = kLocalTmpPrefix;
 constexpr size_t kListPage = 1000;
 
 // Copies `from` to the open descriptor `out` with a fixed buffer.
@@ -244,6 +244,18 @@ ListPage LocalStorage::list(const std::string& prefix, const std::string& token)
     page.objects.push_back(ObjectInfo{*it, static_cast<int64_t>(st.st_size), {}, mtime_ms(st)});
   }
   return page;
+}
+
+std::vector<std::string> LocalStorage::list_dirs(const std::string& dir) {
+  const std::string path = dir.empty() ? root_ : path_of(dir);
+  std::vector<std::string> out;
+  if (!lakefs::exists(path)) return out;
+  for (const std::string& name : lakefs::list_dir(path)) {
+    struct stat st;
+    if (::stat((path + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void LocalStorage::remove(const std::string& key) {

@@ -14,6 +14,10 @@
 
 namespace sluice::storage {
 
+// Name prefix of LocalStorage's temporary files (`lake vacuum` sweeps those a
+// killed write left behind).
+inline constexpr const char* kLocalTmpPrefix = ".sluice-tmp-";
+
 class LocalStorage : public Storage {
  public:
   explicit LocalStorage(std::string root);
@@ -29,6 +33,7 @@ class LocalStorage : public Storage {
   void get_to_file(const std::string& key, const std::string& file) override;
   std::optional<ObjectInfo> head(const std::string& key) override;
   ListPage list(const std::string& prefix, const std::string& token) override;
+  std::vector<std::string> list_dirs(const std::string& dir) override;
   void remove(const std::string& key) override;
   void copy(const std::string& from, const std::string& to) override;
   void move(const std::string& from, const std::string& to) override;

@@ -98,6 +98,10 @@ class Storage {
   // Objects whose key starts with `prefix`, in key order; pass the previous
   // page's next_token to continue.
   virtual ListPage list(const std::string& prefix, const std::string& token) = 0;
+  // Names of the "directories" right under `dir` ("" for the root, else a
+  // key prefix without the trailing '/'): S3 common prefixes of a listing
+  // with delimiter '/', local subdirectories. In name order.
+  virtual std::vector<std::string> list_dirs(const std::string& dir) = 0;
   // Deletes the object; a missing key is not an error.
   virtual void remove(const std::string& key) = 0;
   // Server-side copy (S3) or a copy through a temporary file (local).

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "s3_test_util.h"
 #include "sinks/lake/commit_log.h"
 #include "storage/local_storage.h"
 #include "storage/s3/s3_storage.h"
@@ -25,32 +26,12 @@
 namespace sluice {
 namespace {
 
+using s3test::download_table;
+using s3test::upload_table;
+using s3test::write_input;
 using testsupport::RgwEnvironment;
 
 const std::string kPipeline = std::string(SLUICE_SOURCE_DIR) + "/examples/clickstream.yaml";
-
-std::string write_input(const std::string& dir, int events) {
-  const std::string path = dir + "/in.ndjson";
-  std::ofstream f(path);
-  for (int i = 0; i < events; ++i) {
-    f << R"({"session_id":"s)" << i % 7 << R"(","page_url":"/product/p)" << i % 5
-      << R"(","timestamp":"2025-01-0)" << 1 + i % 3 << "T1" << i % 10
-      << R"(:00:00Z","TTI":100,"TTAR":50})"
-      << "\n";
-  }
-  return path;
-}
-
-// Copies every object of a local table into the bucket under `prefix`.
-int64_t upload_table(const std::string& table_dir, storage::Storage& bucket) {
-  storage::LocalStorage local(table_dir);
-  int64_t n = 0;
-  for (const auto& o : storage::list_all(local, "")) {
-    bucket.put_file(o.key, *local.local_path(o.key));
-    ++n;
-  }
-  return n;
-}
 
 TEST(LakeS3, ToolsReadATableInTheBucket) {
   auto& rgw = RgwEnvironment::get();
@@ -93,15 +74,6 @@ TEST(LakeS3, ToolsReadATableInTheBucket) {
   EXPECT_NE(bad.find("not in the commit log: year=2025/month=01/day=01/hour=10/stray.parquet"),
             std::string::npos)
       << bad;
-}
-
-// Downloads every object of the table under `prefix` into `dir`.
-void download_table(storage::Storage& bucket, const std::string& prefix, const std::string& dir) {
-  for (const auto& o : storage::list_all(bucket, prefix + "/")) {
-    const std::string path = dir + "/" + o.key.substr(prefix.size() + 1);
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    bucket.get_to_file(o.key, path);
-  }
 }
 
 using testing::file_text;

@@ -152,6 +152,35 @@ TEST_P(CommitProtocol, CrashAtEveryStepThenRecover) {
   EXPECT_EQ(check_exactly_once(*t.storage), 3);
 }
 
+// Writer ids "w1" and "w1-x": w1's recovery deletes only its own
+// unpublished staged objects, never w1-x's (staged, about to publish).
+TEST_P(CommitProtocol, RecoveryTakesOnlyItsOwnStagedFiles) {
+  Table t = make_table(GetParam(), "own");
+  LakeCommitter other(*t.storage, "w1-x");
+  other.recover();
+  const std::string theirs = other.stage(write_local(t.dir->path(), "theirs", 0), true);
+  {
+    LakeCommitter w(*t.storage, "w1");
+    w.recover();
+    commit_once(w, t.dir->path(), 0, 2, 1);  // staged only: w1 crashed
+  }
+  LakeCommitter w(*t.storage, "w1");
+  w.recover();
+  std::vector<std::string> staged;
+  for (const auto& o : storage::list_all(*t.storage, "_sluice_staging/")) staged.push_back(o.key);
+  EXPECT_EQ(staged, std::vector<std::string>{theirs}) << "w1 took w1-x's file, or kept its own";
+  // w1-x publishes its file afterwards: nothing was lost.
+  LakeCommitEntry e = other.publish(pending({theirs}, 0, 1), nullptr);
+  other.finish(e);
+  EXPECT_EQ(t.storage->get(e.files.at(0).path), "theirs");
+  EXPECT_EQ(is_staged_name_of("w1-x-1a2b-0.parquet", "w1"), false);
+  EXPECT_EQ(is_staged_name_of("w1-1a2b-0.parquet", "w1"), true);
+  EXPECT_EQ(is_staged_name_of("w1-1-123-0.parquet", "w1"), false);
+  EXPECT_EQ(is_staged_name_of("w1-170000-3.parquet.inprogress", "w1"), true);
+  EXPECT_EQ(is_final_name_of("part-00000000000000000001-0-w1.parquet", "w1"), true);
+  EXPECT_EQ(is_final_name_of("part-00000000000000000001-0-w1-x.parquet", "x"), false);
+}
+
 TEST_P(CommitProtocol, ConcurrentPublishersNeverShareASeq) {
   Table t = make_table(GetParam(), "seq");
   std::vector<std::thread> threads;

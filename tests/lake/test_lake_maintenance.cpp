@@ -506,6 +506,37 @@ TEST(LakeVacuum, DeletesOnlyUnreferencedFilesOlderThanTheRetention) {
   expect_same_rows(through_log(table), content, "after vacuum");
 }
 
+// A write killed between LocalStorage's temporary file and its rename leaves
+// ".sluice-tmp-*" (never listed): vacuum deletes the old ones, keeps young
+// ones (a write in flight may own them).
+TEST(LakeVacuum, SweepsOldLocalTemporaryFiles) {
+  TempDir dir;
+  const std::string table_dir = write_small_files(dir.path(), 1);
+  storage::LocalStorage table(table_dir);
+  const std::string partition = read_commit_log(table).back().files.front().partition;
+  const std::string old_data = partition + "/" + storage::kLocalTmpPrefix + "a1";
+  const std::string old_log = std::string(kLakeLogDir) + "/" + storage::kLocalTmpPrefix + "b2";
+  const std::string young = partition + "/" + storage::kLocalTmpPrefix + "c3";
+  for (const std::string& k : {old_data, old_log, young}) {
+    std::ofstream(table_dir + "/" + k) << "partial";
+  }
+  for (const std::string& k : {old_data, old_log}) set_age(table_dir + "/" + k, 2 * 3600);
+  VacuumOptions v;
+  v.retain_ms = 3600 * 1000;
+  v.dry_run = true;
+  std::set<std::string> listed;
+  for (const auto& item : vacuum_table(table, v).deleted) listed.insert(item.key);
+  EXPECT_EQ(listed, (std::set<std::string>{old_data, old_log}));
+  EXPECT_TRUE(fs::exists(table_dir + "/" + old_data)) << "dry run deleted";
+  v.dry_run = false;
+  VacuumReport done = vacuum_table(table, v);
+  EXPECT_EQ(done.deleted.size(), 2u);
+  EXPECT_FALSE(fs::exists(table_dir + "/" + old_data));
+  EXPECT_FALSE(fs::exists(table_dir + "/" + old_log));
+  EXPECT_TRUE(fs::exists(table_dir + "/" + young));
+  EXPECT_TRUE(verify_table(table_dir).ok);
+}
+
 TEST(LakeVacuum, ShortRetentionNeedsForceAndSizesParse) {
   TempDir dir;
   const std::string table_dir = write_small_files(dir.path(), 1);

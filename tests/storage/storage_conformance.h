@@ -84,6 +84,15 @@ inline void conformance_list(storage::Storage& s) {
   EXPECT_EQ(p1.size(), 402u);
   for (const auto& o : p1) EXPECT_EQ(o.size, static_cast<int64_t>(o.key.size()));
   EXPECT_TRUE(storage::list_all(s, "nothing/").empty());
+  // Directories: right under the root, and right under "l" (no files, no
+  // deeper levels, no partial name matches).
+  const std::vector<std::string> root = s.list_dirs("");
+  EXPECT_TRUE(std::count(root.begin(), root.end(), "l") == 1 &&
+              std::count(root.begin(), root.end(), "lx") == 1)
+      << "root dirs: " << root.size();
+  EXPECT_EQ(s.list_dirs("l"), (std::vector<std::string>{"p=0", "p=1", "p=2"}));
+  EXPECT_TRUE(s.list_dirs("l/p=1").empty());
+  EXPECT_TRUE(s.list_dirs("nothing").empty());
 }
 
 inline void conformance_put_if_absent(storage::Storage& s) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -21,7 +22,34 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// Advances `at` over a run of characters of `accept`; true if there was one.
+bool skip_run(const std::string& s, size_t& at, bool hex) {
+  const size_t from = at;
+  while (at < s.size() && (std::isdigit(static_cast<unsigned char>(s[at])) ||
+                           (hex && std::isxdigit(static_cast<unsigned char>(s[at]))))) {
+    ++at;
+  }
+  return at > from;
+}
+
 }  // namespace
+
+bool is_staged_name_of(const std::string& name, const std::string& file_id) {
+  if (!starts_with(name, file_id + "-")) return false;
+  size_t at = file_id.size() + 1;
+  if (!skip_run(name, at, /*hex=*/true) || at >= name.size() || name[at++] != '-') return false;
+  if (!skip_run(name, at, /*hex=*/false)) return false;
+  const std::string rest = name.substr(at);
+  return rest == ".parquet" || rest == ".parquet.inprogress";
+}
+
+bool is_final_name_of(const std::string& name, const std::string& file_id) {
+  if (!starts_with(name, "part-")) return false;
+  size_t at = 5;
+  if (!skip_run(name, at, false) || at >= name.size() || name[at++] != '-') return false;
+  if (!skip_run(name, at, false) || at >= name.size() || name[at++] != '-') return false;
+  return name.compare(at, std::string::npos, file_id + ".parquet") == 0;
+}
 
 LakeCommitter::LakeCommitter(storage::Storage& table, std::string writer_id)
     : table_(table), writer_id_(std::move(writer_id)) {
@@ -68,9 +96,10 @@ std::vector<LakeCommitEntry> LakeCommitter::recover() {
   // Files replaced by a later entry (batch replace commits, compaction).
   for (const std::string& path : removed) table_.remove(path);
   // This writer's staged objects that no entry names: an unpublished commit.
-  const std::string mine = staging_prefix + file_id_ + "-";
   for (const std::string& key : staged) {
-    if (starts_with(key, mine) && !referenced.count(key)) table_.remove(key);
+    if (is_staged_name_of(key.substr(staging_prefix.size()), file_id_) && !referenced.count(key)) {
+      table_.remove(key);
+    }
   }
   // Temporary log entries of this writer from before the storage layer.
   const std::string log_prefix = std::string(kLakeLogDir) + "/.";

@@ -48,7 +48,8 @@ class LakeCommitter {
   // to this committer and returns the key (relative to the table). With
   // `remove_local` the local file is deleted after the upload.
   std::string stage(const std::string& local_file, bool remove_local);
-  // A fresh staging key unique to this committer, ending in `suffix`.
+  // A fresh staging key unique to this committer, ending in `suffix`:
+  // "_sluice_staging/<file_id>-<hex nonce>-<n><suffix>".
   std::string staging_key(const std::string& suffix);
   // stage() under a key chosen by the caller (staging_key(), or a key of
   // the caller's own that starts with "_sluice_staging/<file_id()>-").
@@ -111,5 +112,14 @@ class LakeCommitter {
   int64_t last_seq_ = 0;
   uint64_t next_staged_ = 0;
 };
+
+// Which writer made a file, matched exactly on the whole name (a writer id
+// may be another's plus "-x": "w1" must not take "w1-x"'s files).
+// A staged name (the part after _sluice_staging/, without "tmp_"):
+// "<file_id>-<nonce>-<n>.parquet" or ".parquet.inprogress", nonce hex or
+// decimal, n decimal.
+bool is_staged_name_of(const std::string& name, const std::string& file_id);
+// A final file name "part-<seq>-<index>-<file_id>.parquet".
+bool is_final_name_of(const std::string& name, const std::string& file_id);
 
 }  // namespace sluice

@@ -1,6 +1,7 @@
 // `sluice lake vacuum`: see lake_maintenance.h and ARCHITECTURE.md
 // "Compaction and vacuum".
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
@@ -9,6 +10,8 @@
 #include "core/time.h"
 #include "sinks/lake/commit_protocol.h"
 #include "sinks/lake/lake_maintenance.h"
+#include "storage/fs_util.h"
+#include "storage/local_storage.h"
 #include "storage/s3/s3_storage.h"
 #include "storage/storage.h"
 
@@ -123,6 +126,26 @@ VacuumReport vacuum_table(storage::Storage& table, const VacuumOptions& options)
     if (staged_refs.count(object.key)) continue;
     if (!options.dry_run) table.remove(object.key);
     report.deleted.push_back(std::move(item));
+  }
+  // LocalStorage's temporary files (a write killed between its temp file
+  // and the rename or link): never listed, so swept here, after the same
+  // retention (a running write may own a young one).
+  if (auto* local = dynamic_cast<storage::LocalStorage*>(&table)) {
+    for (const std::string& rel : lakefs::list_files_recursive(local->url())) {
+      const std::string base = rel.substr(rel.find_last_of('/') + 1);
+      if (!starts_with(base, storage::kLocalTmpPrefix)) continue;
+      const std::string path = local->url() + "/" + rel;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0) continue;  // raced away
+      const int64_t modified_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+      if (modified_ms > cutoff) {
+        ++report.kept_young;
+        continue;
+      }
+      if (!options.dry_run) lakefs::remove_file(path);
+      report.deleted.push_back(
+          {rel, "temporary file of an interrupted write", static_cast<int64_t>(st.st_size)});
+    }
   }
   if (auto* s3 = dynamic_cast<storage::S3Storage*>(&table)) {
     for (const storage::MultipartUpload& u : s3->list_uploads("")) {

@@ -27,11 +27,6 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The spool directory of a writer of a remote table: one per (table, writer
 // id), so a restart finds and clears what a killed run left.
 std::string spool_dir_for(const std::string& table_url, const std::string& file_id) {
@@ -132,9 +127,10 @@ void LakeWriter::remove_orphans(const std::vector<LakeCommitEntry>& entries) {
     for (const auto& f : e.files) logged_files.insert(f.path);
   }
   // DuckDB's COPY (encoder: duckdb) writes "tmp_<name>" first: never referenced.
-  const std::string duck_tmp = std::string(kLakeStagingDir) + "/tmp_" + file_id_ + "-";
-  for (const storage::ObjectInfo& o : storage::list_all(*table_, duck_tmp)) table_->remove(o.key);
-  const std::string final_suffix = "-" + file_id_ + ".parquet";
+  const std::string duck_tmp = std::string(kLakeStagingDir) + "/tmp_";
+  for (const storage::ObjectInfo& o : storage::list_all(*table_, duck_tmp)) {
+    if (is_staged_name_of(o.key.substr(duck_tmp.size()), file_id_)) table_->remove(o.key);
+  }
   for (const storage::ObjectInfo& o : storage::list_all(*table_, "")) {
     const std::string& rel = o.key;
     if (starts_with(rel, std::string(kLakeStagingDir) + "/") ||
@@ -142,7 +138,7 @@ void LakeWriter::remove_orphans(const std::vector<LakeCommitEntry>& entries) {
       continue;
     }
     std::string base = rel.substr(rel.find_last_of('/') + 1);
-    if (starts_with(base, "part-") && ends_with(base, final_suffix) && !logged_files.count(rel)) {
+    if (is_final_name_of(base, file_id_) && !logged_files.count(rel)) {
       table_->remove(rel);
     }
   }

@@ -277,6 +277,36 @@ ListPage S3Storage::list(const std::string& prefix, const std::string& token) {
   return page;
 }
 
+std::vector<std::string> S3Storage::list_dirs(const std::string& dir) {
+  std::string full_prefix = prefix_;
+  if (!dir.empty()) full_prefix = full_prefix.empty() ? dir : full_prefix + "/" + dir;
+  if (!full_prefix.empty()) full_prefix += "/";
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    S3Request r;
+    r.query = {{"list-type", "2"}, {"delimiter", "/"}};
+    if (!full_prefix.empty()) r.query.emplace_back("prefix", full_prefix);
+    if (!token.empty()) r.query.emplace_back("continuation-token", token);
+    S3Response resp = client_->send(r);
+    for (std::string_view block : xml_blocks(resp.body, "CommonPrefixes")) {
+      std::string p = xml_text(block, "Prefix");
+      if (p.size() <= full_prefix.size() + 1 || p.back() != '/') continue;
+      out.push_back(p.substr(full_prefix.size(), p.size() - full_prefix.size() - 1));
+    }
+    token.clear();
+    if (xml_text(resp.body, "IsTruncated") == "true") {
+      token = xml_text(resp.body, "NextContinuationToken");
+      if (token.empty()) {
+        throw StorageError(StorageErrorKind::kInvalid,
+                           "s3: truncated listing of " + url() + " without a continuation token");
+      }
+    }
+  } while (!token.empty());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void S3Storage::remove(const std::string& key) {
   S3Request r;
   r.method = "DELETE";

@@ -46,6 +46,7 @@ class S3Storage final : public Storage {
   void get_to_file(const std::string& key, const std::string& file) override;
   std::optional<ObjectInfo> head(const std::string& key) override;
   ListPage list(const std::string& prefix, const std::string& token) override;
+  std::vector<std::string> list_dirs(const std::string& dir) override;
   void remove(const std::string& key) override;
   void copy(const std::string& from, const std::string& to) override;
   void move(const std::string& from, const std::string& to) override;
