@@ -17,12 +17,21 @@
 #include "../support/temp_dir.h"
 #include "config/loader.h"
 #include "pipeline/stream_runner.h"
+#include "sinks/lake/commit_log.h"
 
 namespace sluice::orchtest {
 
 using testsupport::TempDir;
 
 using testsupport::write_file;
+
+// Log entry `seq` of a fake input table (no files) in `log_dir`: the
+// orchestrator reads each new entry (a compaction fires nothing).
+inline void write_commit(const std::string& log_dir, int64_t seq) {
+  LakeCommitEntry e;
+  e.seq = seq;
+  write_file(log_dir + "/" + commit_log_name(seq), commit_entry_to_json(e));
+}
 
 // Events with an id and a timestamp into table `events`; job `daily` counts
 // them per day, job `weekly_copy` depends on it and copies its output.

@@ -52,16 +52,11 @@ class OrchestratorTest : public ::testing::Test {
     return load_pipeline_from_string(orchtest::pipeline_yaml(lake_, job_keys, orch), "p.yaml");
   }
 
-  // A fake input table: a commit-log directory with `n` entries without
-  // files (the orchestrator reads each entry: a compaction fires nothing).
+  // A fake input table: a commit-log directory with `n` entries without files.
   void commits(int n, const std::string& table = "events") {
     std::string dir = lake_ + "/" + table + "/_sluice_log";
     lakefs::make_dirs(dir);
-    for (int i = 1; i <= n; ++i) {
-      LakeCommitEntry e;
-      e.seq = i;
-      orchtest::write_file(dir + "/" + commit_log_name(i), commit_entry_to_json(e));
-    }
+    for (int i = 1; i <= n; ++i) orchtest::write_commit(dir, i);
   }
 
   Orchestrator make(const PipelineConfig& p, AlertSink* alerts = nullptr) {

@@ -168,7 +168,7 @@ TEST_F(PostgresStoreTest, TwoOrchestratorsSharingTheStoreRunEachInputOnce) {
   Orchestrator b = make(*store_b, clock_b, "b");
 
   for (int seq = 1; seq <= 3; ++seq) {
-    orchtest::write_file(log_dir + "/" + commit_log_name(seq), "{}");
+    orchtest::write_commit(log_dir, seq);
     Orchestrator& first = seq % 2 ? a : b;
     Orchestrator& second = seq % 2 ? b : a;
     first.tick();
