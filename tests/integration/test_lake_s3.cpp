@@ -1,7 +1,7 @@
 // The lake in an S3 bucket (a real RADOS Gateway started once for this
 // binary): `sluice lake ls|log|verify` on a table in the bucket, `sluice run`
 // writing into the bucket (the same rows as the same run on local disk), a
-// Kafka ingest into the bucket killed with SIGKILL and restarted (every event
+// Kafka ingest into the bucket killed with SIGKILL 10 times and restarted (every event
 // exactly once, through the log and through a plain listing), and the lake
 // locations `sluice run` refuses: an unsupported scheme is a config error
 // naming the supported ones, and no local folder named after the scheme
@@ -143,7 +143,7 @@ TEST(LakeS3, SigkillDuringKafkaIngestIntoTheBucket) {
   }
   ASSERT_FALSE(brokers.empty()) << file_text(broker_out);
   const std::string gen_out = dir.path() + "/generate.out";
-  testing::Child generator({"generate", "iot", "--count", "6000", "--rate", "3000", "--seed", "5",
+  testing::Child generator({"generate", "iot", "--count", "6000", "--rate", "100", "--seed", "5",
                             "--duplicates", "0", "--output", "kafka://" + brokers + "/iot"},
                            gen_out);
   const std::string kIot = std::string(SLUICE_SOURCE_DIR) + "/examples/iot.yaml";
@@ -172,8 +172,10 @@ TEST(LakeS3, SigkillDuringKafkaIngestIntoTheBucket) {
   const std::string log = dir.path() + "/run.log";
   std::mt19937 rng(13);
   std::uniform_int_distribution<int> delay_ms(0, 300);
+  // Issue 13 asks for at least 10 kills during the ingest.
+  constexpr int kKills = 10;
   int kills = 0;
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < kKills; ++round) {
     const size_t before = log_entries();
     testing::Child child(run, log);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -224,7 +226,7 @@ TEST(LakeS3, SigkillDuringKafkaIngestIntoTheBucket) {
   const std::string via_log = "read_parquet(" + logged_files(copy) + ")";
   EXPECT_EQ(duck.scalar("SELECT count(*) FROM " + via_log), 6000);
   EXPECT_EQ(duck.scalar("SELECT count(DISTINCT event_id) FROM " + via_log), 6000);
-  EXPECT_EQ(kills, 2);
+  EXPECT_EQ(kills, kKills);
 }
 
 TEST(LakeS3, UnsupportedLocations) {
