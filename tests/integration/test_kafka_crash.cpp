@@ -67,14 +67,7 @@ TEST(KafkaCrash, SigkillAtRandomMomentsLosesAndDuplicatesNothing) {
   // it consumes, encodes and commits.
   const std::string broker_out = dir.path() + "/broker.out";
   Child broker({"dev-broker", "--topic", "iot", "--partitions", "3"}, broker_out);
-  std::string brokers;
-  for (int i = 0; i < 100 && brokers.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::istringstream first(file_text(broker_out));
-    std::getline(first, brokers);
-    if (brokers.find(':') == std::string::npos || brokers.find(' ') != std::string::npos)
-      brokers.clear();
-  }
+  const std::string brokers = wait_for_broker_address(broker_out, 5000);
   ASSERT_FALSE(brokers.empty()) << file_text(broker_out);
   const std::string gen_out = dir.path() + "/generate.out";
   // --duplicates 0: every produced event is distinct (IoT defaults to 2%

@@ -78,6 +78,7 @@ TEST(LakeS3, ToolsReadATableInTheBucket) {
 
 using testing::file_text;
 using testing::logged_files;
+using testing::wait_for_broker_address;
 
 TEST(LakeS3, RunIntoTheBucketEqualsTheLocalRun) {
   auto& rgw = RgwEnvironment::get();
@@ -133,14 +134,7 @@ TEST(LakeS3, SigkillDuringKafkaIngestIntoTheBucket) {
   std::filesystem::current_path(dir.path());
   const std::string broker_out = dir.path() + "/broker.out";
   testing::Child broker({"dev-broker", "--topic", "iot", "--partitions", "2"}, broker_out);
-  std::string brokers;
-  for (int i = 0; i < 200 && brokers.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::istringstream first(file_text(broker_out));
-    std::getline(first, brokers);
-    if (brokers.find(':') == std::string::npos || brokers.find(' ') != std::string::npos)
-      brokers.clear();
-  }
+  const std::string brokers = wait_for_broker_address(broker_out, 10000);
   ASSERT_FALSE(brokers.empty()) << file_text(broker_out);
   const std::string gen_out = dir.path() + "/generate.out";
   testing::Child generator({"generate", "iot", "--count", "6000", "--rate", "100", "--seed", "5",

@@ -8,11 +8,13 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 #include "../support/temp_dir.h"
 
@@ -26,6 +28,20 @@ inline std::string file_text(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The address `sluice dev-broker` prints on the first line of its output
+// file ("host:port"), waited for up to `timeout_ms`; "" if it did not appear.
+inline std::string wait_for_broker_address(const std::string& broker_out, int timeout_ms) {
+  std::string brokers;
+  for (int waited = 0; waited < timeout_ms && brokers.empty(); waited += 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::istringstream first(file_text(broker_out));
+    std::getline(first, brokers);
+    if (brokers.find(':') == std::string::npos || brokers.find(' ') != std::string::npos)
+      brokers.clear();
+  }
+  return brokers;
 }
 
 // The files a table's commit log lists, as a DuckDB list literal.
